@@ -1,0 +1,52 @@
+"""One global user table (citizens and staff) and agency memberships, in the public schema."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """Citizens and staff alike. Cross-schema references use ``uuid``, never the database id."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("电子邮箱"), unique=True)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+
+class Role(models.TextChoices):
+    HANDLER = "handler", _("承办人")
+    LEADER = "leader", _("负责人")
+    ADMIN = "admin", _("管理员")
+    SUPERVISOR = "supervisor", _("督查员")
+
+
+class Membership(models.Model):
+    """A user's role in one agency. A user may hold several roles in several agencies."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey("tenants.Agency", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency", "role"], name="membership_unique_role"),
+        ]
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency.code} ({self.role})"

@@ -1,0 +1,12 @@
+"""An agency workspace (bureau, department or county), on <code>.<portal domain>."""
+
+from django.urls import include, path
+
+from config import common_views
+
+urlpatterns = [
+    path("", include("cases.workspace_urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", common_views.healthz, name="healthz"),
+]

@@ -1,0 +1,12 @@
+"""The citizens' portal (the public schema's host)."""
+
+from django.urls import include, path
+
+from config import common_views
+
+urlpatterns = [
+    path("", include("public_site.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", common_views.healthz, name="healthz"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicSiteConfig(AppConfig):
+    name = "public_site"
+    verbose_name = "Citizens' portal"

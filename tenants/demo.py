@@ -1,0 +1,86 @@
+"""The demo city: agencies (schemas) and users for every role, created once."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+
+from accounts.models import Membership, Role, User
+from tenants.city import CITY
+from tenants.hosts import agency_url
+from tenants.models import Agency
+from tenants.provisioning import Provisioned, ensure_portal_tenant, provision_many
+
+DEMO_PASSWORD = "hall-demo-2026"  # noqa: S105 - demo accounts on a development machine only
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    agency_code: str | None
+    roles: tuple[str, ...]
+
+
+DEMO_USERS = [
+    DemoUser("citizen@demo.hall", "张三", None, ()),
+    DemoUser("citizen2@demo.hall", "李四", None, ()),
+    DemoUser("clerk@xfj.demo.hall", "王登记", "xfj", (Role.HANDLER,)),
+    DemoUser("leader@xfj.demo.hall", "赵局长", "xfj", (Role.LEADER,)),
+    DemoUser("admin@xfj.demo.hall", "钱管理", "xfj", (Role.ADMIN,)),
+    DemoUser("handler@gaj.demo.hall", "孙承办", "gaj", (Role.HANDLER,)),
+    DemoUser("leader@gaj.demo.hall", "周科长", "gaj", (Role.LEADER,)),
+    DemoUser("admin@gaj.demo.hall", "吴管理", "gaj", (Role.ADMIN,)),
+    DemoUser("handler@zjj.demo.hall", "郑承办", "zjj", (Role.HANDLER,)),
+    DemoUser("leader@zjj.demo.hall", "冯主任", "zjj", (Role.LEADER,)),
+    DemoUser("admin@zjj.demo.hall", "陈管理", "zjj", (Role.ADMIN,)),
+    DemoUser("handler@lbs.demo.hall", "褚承办", "lbs", (Role.HANDLER,)),
+    DemoUser("leader@lbs.demo.hall", "卫主任", "lbs", (Role.LEADER,)),
+    DemoUser("admin@lbs.demo.hall", "蒋管理", "lbs", (Role.ADMIN,)),
+    DemoUser("supervisor@dcs.demo.hall", "沈督查", "dcs", (Role.SUPERVISOR,)),
+    DemoUser("leader@dcs.demo.hall", "韩主任", "dcs", (Role.LEADER,)),
+    DemoUser("admin@dcs.demo.hall", "杨管理", "dcs", (Role.ADMIN,)),
+]
+
+
+def seed_agencies(progress=None) -> list[Provisioned]:
+    ensure_portal_tenant()
+    existing = set(Agency.objects.values_list("code", flat=True))
+    missing = [spec for spec in CITY if spec.code not in existing]
+    return provision_many(missing, progress=progress) if missing else []
+
+
+@transaction.atomic
+def seed_users() -> int:
+    connection.set_schema_to_public()
+    created = 0
+    # One hash for all demo accounts: hashing is deliberately slow, and they share a password.
+    password_hash = make_password(DEMO_PASSWORD)
+    agencies = {a.code: a for a in Agency.objects.all()}
+    for demo in DEMO_USERS:
+        user, was_created = User.objects.get_or_create(
+            email=demo.email,
+            defaults={"username": demo.email, "full_name": demo.full_name, "password": password_hash},
+        )
+        if was_created:
+            _mark_email_verified(user)
+            created += 1
+        for role in demo.roles:
+            Membership.objects.get_or_create(user=user, agency=agencies[demo.agency_code], role=role)
+    return created
+
+
+def _mark_email_verified(user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
+def demo_summary() -> list[tuple[str, str]]:
+    """(label, url) rows for the start-up banner."""
+    rows = []
+    for agency in Agency.objects.exclude(schema_name="public").order_by("sort_order"):
+        rows.append((f"{agency.code:5} {agency.name_zh}", agency_url(agency.code)))
+    return rows

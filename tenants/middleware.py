@@ -1,0 +1,63 @@
+"""Host routing: the portal host, one host per agency workspace, the oversight host.
+
+Also enforces the surfaces setting (internet/intranet separation): a process configured to serve
+only the portal cannot route a request to any staff page, and vice versa.
+"""
+
+from django.conf import settings
+from django.db import connection
+from django.shortcuts import render
+from django.urls import set_urlconf
+from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_public_schema_name
+
+from tenants.models import AgencyKind
+
+
+def surface_of(tenant) -> str:
+    """Which surface a tenant's host belongs to: the internet-facing portal or the staff network."""
+    return "portal" if tenant.schema_name == get_public_schema_name() else "staff"
+
+
+def _not_found(request, hostname: str, reason: str):
+    connection.set_schema_to_public()
+    set_urlconf(None)
+    return render(
+        request,
+        "unknown_host.html",
+        {"hostname": hostname, "reason": reason, "portal_url": portal_url()},
+        status=404,
+    )
+
+
+def portal_url() -> str:
+    port = "" if settings.HALL_PORT in (80, 443) else f":{settings.HALL_PORT}"
+    return f"{settings.HALL_SCHEME}://{settings.HALL_DOMAIN}{port}/"
+
+
+class HallTenantMiddleware(TenantMainMiddleware):
+    def process_request(self, request):
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        surfaces = settings.HALL_SURFACES
+        if surfaces != "all" and surface_of(tenant) != surfaces:
+            return _not_found(request, request.get_host(), "surface")
+        if not tenant.is_active and tenant.schema_name != get_public_schema_name():
+            return _not_found(request, request.get_host(), "inactive")
+        return None
+
+    def no_tenant_found(self, request, hostname):
+        return _not_found(request, hostname, "unknown")
+
+    @staticmethod
+    def setup_url_routing(request, force_public=False):
+        tenant = getattr(request, "tenant", None)
+        if force_public or tenant is None or tenant.schema_name == get_public_schema_name():
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+        elif tenant.kind == AgencyKind.OVERSIGHT:
+            request.urlconf = settings.OVERSIGHT_URLCONF
+        else:
+            request.urlconf = settings.ROOT_URLCONF
+        set_urlconf(request.urlconf)

@@ -1,0 +1,76 @@
+"""The tenant registry: every agency of the city is a PostgreSQL schema."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class AgencyKind(models.TextChoices):
+    BUREAU = "bureau", _("信访局")
+    DEPARTMENT = "department", _("市直部门")
+    COUNTY = "county", _("县（市、区）")
+    OVERSIGHT = "oversight", _("督查机构")
+    # The row that owns the public schema (the portal); never a case holder.
+    PORTAL = "portal", _("门户")
+
+
+class Agency(TenantMixin):
+    """An agency (机关/单位) with its own schema.
+
+    Schemas are created by tenants.provisioning (a journal replay), never implicitly on save.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=AgencyKind.choices)
+    name_zh = models.CharField(_("中文名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=150)
+    # What the agency handles, in plain words: shown in the 民生服务室 and used for routing hints.
+    responsibilities = models.TextField(_("职责范围"), blank=True)
+    keywords = models.CharField(_("分流关键词"), max_length=500, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("机关")
+        verbose_name_plural = _("机关")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def is_case_holder(self) -> bool:
+        return self.kind in {AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY}
+
+    def display_name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (language or get_language() or "").startswith("en") else self.name_zh
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("域名")
+        verbose_name_plural = _("域名")
+
+
+class SchemaJournal(models.Model):
+    """The SQL that migrating one empty tenant schema executed, recorded once per migration state.
+
+    Provisioning replays it inside one transaction instead of running every migration again; see
+    tenants.provisioning for why this is both fast and exact.
+    """
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    statements = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"journal {self.fingerprint[:12]} ({len(self.statements)} statements)"

@@ -1,0 +1,155 @@
+"""Session-wide fixtures: the demo city's schemas are provisioned once per test session.
+
+Each test then runs inside a transaction that is rolled back (pytest-django's ``db``), so users,
+memberships and cases made by a test vanish after it while the 30 schemas stay.
+"""
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import Membership, Role, User
+from tenants.hosts import agency_host
+from tenants.models import Agency
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.demo import seed_agencies
+
+    with django_db_blocker.unblock():
+        seed_agencies()
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def city(db) -> dict[str, Agency]:
+    return {agency.code: agency for agency in Agency.objects.exclude(schema_name="public")}
+
+
+@pytest.fixture
+def bureau(city) -> Agency:
+    return city["xfj"]
+
+
+@pytest.fixture
+def agency_a(city) -> Agency:
+    """公安局: the first of the two departments every endpoint is tested against."""
+    return city["gaj"]
+
+
+@pytest.fixture
+def agency_b(city) -> Agency:
+    """住房和城乡建设局: the other department, for cross-tenant negative tests."""
+    return city["zjj"]
+
+
+@pytest.fixture
+def county(city) -> Agency:
+    return city["lbs"]
+
+
+@pytest.fixture
+def oversight(city) -> Agency:
+    return city["dcs"]
+
+
+def make_user(email: str, full_name: str = "", **extra) -> User:
+    user = User.objects.create_user(username=email, email=email, password="pw-for-tests-123", full_name=full_name,
+                                    **extra)
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def make_staff(email: str, agency: Agency, *roles: str, full_name: str = "") -> User:
+    user = make_user(email, full_name or email.split("@")[0])
+    for role in roles:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def citizen(db) -> User:
+    return make_user("alice@example.cn", "张爱丽")
+
+
+@pytest.fixture
+def other_citizen(db) -> User:
+    return make_user("bob@example.cn", "李博")
+
+
+@pytest.fixture
+def clerk(bureau) -> User:
+    return make_staff("clerk@xfj.test", bureau, Role.HANDLER)
+
+
+@pytest.fixture
+def bureau_leader(bureau) -> User:
+    return make_staff("leader@xfj.test", bureau, Role.LEADER)
+
+
+@pytest.fixture
+def handler_a(agency_a) -> User:
+    return make_staff("handler@gaj.test", agency_a, Role.HANDLER)
+
+
+@pytest.fixture
+def leader_a(agency_a) -> User:
+    return make_staff("leader@gaj.test", agency_a, Role.LEADER)
+
+
+@pytest.fixture
+def admin_a(agency_a) -> User:
+    return make_staff("admin@gaj.test", agency_a, Role.ADMIN)
+
+
+@pytest.fixture
+def handler_b(agency_b) -> User:
+    return make_staff("handler@zjj.test", agency_b, Role.HANDLER)
+
+
+@pytest.fixture
+def leader_b(agency_b) -> User:
+    return make_staff("leader@zjj.test", agency_b, Role.LEADER)
+
+
+@pytest.fixture
+def supervisor(oversight) -> User:
+    return make_staff("supervisor@dcs.test", oversight, Role.SUPERVISOR)
+
+
+class HostClient(Client):
+    """A test client bound to one host (the portal or an agency workspace)."""
+
+    def __init__(self, host: str, **defaults):
+        super().__init__(HTTP_HOST=host, **defaults)
+        self.host = host
+
+
+@pytest.fixture
+def portal_client(db) -> HostClient:
+    from django.conf import settings
+
+    return HostClient(settings.HALL_DOMAIN)
+
+
+@pytest.fixture
+def host_client(db):
+    """host_client(agency, user=None): a client on the agency's host, signed in as ``user``."""
+
+    def build(agency: Agency | str, user: User | None = None) -> HostClient:
+        code = agency if isinstance(agency, str) else agency.code
+        client = HostClient(agency_host(code))
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return build
