@@ -109,7 +109,8 @@ else:
     _db = embedded_database(env_str("HALL_EMBEDDED_DB_NAME", "hall"))
     _db["CONN_MAX_AGE"] = 60  # type: ignore[assignment]
 _db["ENGINE"] = "django_tenants.postgresql_backend"
-_db.setdefault("TEST", {})  # type: ignore[arg-type]
+# Parallel test runs (several developers on one machine) each take their own test database.
+_db["TEST"] = {"NAME": env_str("HALL_TEST_DB_NAME", f"test_{_db['NAME']}")}  # type: ignore[assignment]
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -188,6 +189,8 @@ if HALL_S3_BUCKET:
         },
     }
 HALL_UPLOAD_MAX_BYTES = env_int("HALL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+HALL_FIELD_KEY = env_str("HALL_FIELD_KEY", "")
+HALL_FIELD_KEY_OLD = env_str("HALL_FIELD_KEY_OLD", "")
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
