@@ -6,7 +6,9 @@ from config import common_views
 
 urlpatterns = [
     path("", include("cases.workspace_urls")),
+    path("calendar/", include("workdays.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("files/", include("filestore.urls")),
     path("healthz", common_views.healthz, name="healthz"),
 ]
