@@ -34,6 +34,8 @@ SHARED_APPS = [
     "accounts",
     "workdays",
     "cases.index",
+    "documents",
+    "filestore",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -188,6 +190,8 @@ if HALL_S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# A CJK font file for generated PDFs; empty: the one the documents app finds (see documents/fonts.py).
+HALL_PDF_FONT_PATH = env_str("HALL_PDF_FONT_PATH", "")
 HALL_UPLOAD_MAX_BYTES = env_int("HALL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 HALL_FIELD_KEY = env_str("HALL_FIELD_KEY", "")
 HALL_FIELD_KEY_OLD = env_str("HALL_FIELD_KEY_OLD", "")

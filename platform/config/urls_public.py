@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("public_site.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("files/", include("filestore.urls")),
     path("healthz", common_views.healthz, name="healthz"),
 ]

@@ -1,0 +1,40 @@
+"""Official documents (文书) the hall issues, and their per-agency yearly numbering."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentKind(models.TextChoices):
+    FORWARD_NOTICE = "forward_notice", _("转送告知")
+    ASSIGNMENT_ORDER = "assignment_order", _("交办单")
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("受理告知书")
+    NON_ACCEPTANCE_NOTICE = "non_acceptance_notice", _("不予受理告知书")
+    EXTENSION_NOTICE = "extension_notice", _("延期告知书")
+    HANDLING_OPINION = "handling_opinion", _("信访处理意见书")
+    REVIEW_OPINION = "review_opinion", _("复查意见书")
+    REREVIEW_OPINION = "rereview_opinion", _("复核意见书")
+    NOT_ACCEPTED_BY_BUREAU = "not_accepted_by_bureau", _("不予受理告知（信访局）")
+    COMPLETION_REPORT = "completion_report", _("办结报告")
+
+
+class DocumentSequence(models.Model):
+    """The last number issued for one kind of document by one agency in one year (文号).
+
+    Lives in the public schema so numbering never depends on the current search_path; rows are
+    bumped with one UPSERT ... RETURNING (documents.services.next_document_number).
+    """
+
+    agency_code = models.SlugField(_("机关代码"), max_length=20)
+    kind = models.CharField(_("文书类别"), max_length=40, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_number = models.PositiveIntegerField(_("已用文号"), default=0)
+
+    class Meta:
+        verbose_name = _("文书编号序列")
+        verbose_name_plural = _("文书编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["agency_code", "kind", "year"], name="documents_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_code}/{self.kind}/{self.year}: {self.last_number}"
