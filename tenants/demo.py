@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
+from accounts.mfa_demo import demo_totp_secret, give_totp
 from accounts.models import Membership, Role, User
 from tenants.city import CITY
 from tenants.hosts import agency_url
@@ -67,6 +68,9 @@ def seed_users() -> int:
             created += 1
         for role in demo.roles:
             Membership.objects.get_or_create(user=user, agency=agencies[demo.agency_code], role=role)
+        if demo.roles:
+            # Staff sign in with a second factor; demo staff share the published demo TOTP secret.
+            give_totp(user, demo_totp_secret())
     return created
 
 

@@ -73,6 +73,11 @@ def make_staff(email: str, agency: Agency, *roles: str, full_name: str = "") -> 
     user = make_user(email, full_name or email.split("@")[0])
     for role in roles:
         Membership.objects.create(user=user, agency=agency, role=role)
+    # Workspaces require staff to have an authenticator app (HALL_STAFF_MFA_REQUIRED); fixture staff
+    # have one with the demo secret (accounts.mfa_demo), so pyotp can compute their codes.
+    from accounts.mfa_demo import give_totp
+
+    give_totp(user)
     return user
 
 

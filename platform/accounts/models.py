@@ -50,3 +50,36 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code} ({self.role})"
+
+
+class CitizenProfile(models.Model):
+    """A citizen's real-name registration (实名登记), in the public schema.
+
+    The ID number is stored only encrypted (config.crypto, Fernet); ``id_number_hash`` is a keyed hash
+    for finding a profile by number without decrypting, and ``id_number_last4`` a hint for display.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen_profile")
+    full_name = models.CharField(_("姓名"), max_length=50)
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_last4 = models.CharField(max_length=4, editable=False)
+    phone = models.CharField(_("手机号码"), max_length=11)
+    address = models.CharField(_("联系地址"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("实名信息")
+        verbose_name_plural = _("实名信息")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} (****{self.id_number_last4})"
+
+    @property
+    def masked_id_number(self) -> str:
+        """4112**********123X: the region prefix and the last four, never the whole number."""
+        from config.crypto import decrypt_text, mask_id_number
+
+        number = decrypt_text(self.id_number_encrypted)
+        return mask_id_number(number) if number else "*" * 14 + self.id_number_last4

@@ -132,6 +132,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none"))
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
+# Staff second factor (allauth.mfa TOTP): accounts.access.staff_required sends a member without an
+# authenticator app to set one up before any workspace page. Switch off only on a dev machine.
+HALL_STAFF_MFA_REQUIRED = env_bool("HALL_STAFF_MFA_REQUIRED", True)
+MFA_ADAPTER = "accounts.adapters.HallMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("HALL_TOTP_ISSUER", "网上信访大厅")
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 

@@ -6,6 +6,7 @@ from config import common_views
 
 urlpatterns = [
     path("", include("public_site.urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("filestore.urls")),

@@ -1,0 +1,134 @@
+"""State changes for accounts: the citizen's real-name profile."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.identity import validate_mobile, validate_resident_id
+from accounts.models import CitizenProfile, User
+from config.crypto import decrypt_text, encrypt_text, lookup_hash
+from config.errors import HallError
+
+# Every decryption of a citizen's ID number for use outside the profile page is logged (who, whose).
+identity_log = logging.getLogger("hall.identity")
+
+
+class InvalidProfile(HallError):
+    """The submitted profile has errors; ``details['fields']`` maps each field to its messages."""
+
+    code = "invalid_profile"
+
+
+class IdNumberTaken(HallError):
+    code = "id_number_taken"
+    status = 409
+
+
+class ProfileRequired(HallError):
+    code = "profile_required"
+    status = 403
+
+
+def _validated(*, full_name: str, id_number: str | None, phone: str, address: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str | None] = {}
+    full_name = (full_name or "").strip()
+    address = (address or "").strip()
+    if not full_name:
+        errors["full_name"] = [str(_("请填写与身份证一致的姓名。"))]
+    elif len(full_name) > 50:
+        errors["full_name"] = [str(_("姓名不能超过50个字。"))]
+    cleaned["full_name"] = full_name
+    if not address:
+        errors["address"] = [str(_("请填写联系地址，便于寄送书面答复。"))]
+    elif len(address) > 200:
+        errors["address"] = [str(_("联系地址不能超过200个字。"))]
+    cleaned["address"] = address
+    checks = (("id_number", validate_resident_id, id_number), ("phone", validate_mobile, phone))
+    for field, check, value in checks:
+        if value is None:
+            cleaned[field] = None
+            continue
+        try:
+            cleaned[field] = check(value)
+        except ValidationError as exc:
+            errors[field] = [str(message) for message in exc.messages]
+    if errors:
+        raise InvalidProfile(_("实名信息有误，请按提示修改。"), fields=errors)
+    return cleaned
+
+
+def save_profile(
+    *, user: User, full_name: str, id_number: str | None, phone: str, address: str
+) -> CitizenProfile:
+    """Create or update ``user``'s real-name profile.
+
+    ``id_number=None`` keeps the number already registered (the page never shows it again, so an
+    update that leaves the field empty keeps it). One ID number belongs to one account.
+    """
+    existing = CitizenProfile.objects.filter(user=user).first()
+    if existing is None and id_number is None:
+        raise InvalidProfile(
+            _("实名信息有误，请按提示修改。"), fields={"id_number": [str(_("请填写身份证号码。"))]}
+        )
+    cleaned = _validated(full_name=full_name, id_number=id_number, phone=phone, address=address)
+    with transaction.atomic():
+        profile = (
+            CitizenProfile.objects.select_for_update().filter(user=user).first() or CitizenProfile(user=user)
+        )
+        profile.full_name = cleaned["full_name"]
+        profile.phone = cleaned["phone"]
+        profile.address = cleaned["address"]
+        number = cleaned["id_number"]
+        if number is not None:
+            profile.id_number_encrypted = encrypt_text(number)
+            profile.id_number_hash = lookup_hash(number)
+            profile.id_number_last4 = number[-4:]
+        if (
+            CitizenProfile.objects.filter(id_number_hash=profile.id_number_hash)
+            .exclude(user=user)
+            .exists()
+        ):
+            raise IdNumberTaken(
+                _("该身份证号码已由另一个账户实名登记。如非本人操作，请联系信访局。"),
+                fields={"id_number": [str(_("该身份证号码已由另一个账户实名登记。"))]},
+            )
+        try:
+            with transaction.atomic():
+                profile.save()
+        except IntegrityError:
+            # Two accounts registering the same number at the same moment: the unique hash decides.
+            raise IdNumberTaken(
+                _("该身份证号码已由另一个账户实名登记。如非本人操作，请联系信访局。"),
+                fields={"id_number": [str(_("该身份证号码已由另一个账户实名登记。"))]},
+            ) from None
+        if user.full_name != profile.full_name:
+            user.full_name = profile.full_name
+            user.save(update_fields=["full_name"])
+    return profile
+
+
+def petitioner_snapshot(user: User) -> dict[str, str]:
+    """The petitioner's details as registered now, for the case core to copy into a petition.
+
+    Contains the decrypted ID number: callers store it encrypted and never render it whole.
+    """
+    profile = CitizenProfile.objects.filter(user=user).first() if user.is_authenticated else None
+    if profile is None:
+        raise ProfileRequired(_("请先完成实名登记，再提交信访事项。"))
+    id_number = decrypt_text(profile.id_number_encrypted)
+    if not id_number:
+        # The stored token no longer decrypts (HALL_FIELD_KEY changed without HALL_FIELD_KEY_OLD):
+        # refuse rather than copy an empty number into a petition.
+        raise HallError(
+            _("实名信息暂时无法读取，请稍后再试或联系信访局。"), code="identity_unreadable", status=500
+        )
+    identity_log.info("petitioner snapshot for user %s", user.uuid)
+    return {
+        "name": profile.full_name,
+        "id_number": id_number,
+        "phone": profile.phone,
+        "address": profile.address,
+    }
