@@ -13,15 +13,24 @@ class AgencySpec:
     name_en: str
     responsibilities: str = ""
     keywords: str = ""
+    short: str = ""
+
+    @property
+    def short_name(self) -> str:
+        """The prefix of document numbers (三信转〔2026〕15号), derived when not given."""
+        if self.short:
+            return self.short
+        name = self.name_zh.removeprefix("三门峡市")
+        return ("三" if self.kind == AgencyKind.DEPARTMENT else "") + name[0] + "信"
 
 
 BUREAU = AgencySpec(
     "xfj", AgencyKind.BUREAU, "三门峡市信访局", "Sanmenxia Petition Bureau",
-    "受理、登记、转送、交办信访事项，督促检查信访事项的处理。", "",
+    "受理、登记、转送、交办信访事项，督促检查信访事项的处理。", "", "三信",
 )
 OVERSIGHT = AgencySpec(
     "dcs", AgencyKind.OVERSIGHT, "三门峡市信访局督查室", "Sanmenxia Petition Supervision Office",
-    "督查督办信访事项办理，通报各单位工作情况。", "",
+    "督查督办信访事项办理，通报各单位工作情况。", "", "三信督",
 )
 
 DEPARTMENTS = [

@@ -27,6 +27,8 @@ class Agency(TenantMixin):
     kind = models.CharField(_("类别"), max_length=20, choices=AgencyKind.choices)
     name_zh = models.CharField(_("中文名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=150)
+    # Used in document numbers: 三信转〔2026〕15号.
+    short_name = models.CharField(_("文号简称"), max_length=10, blank=True)
     # What the agency handles, in plain words: shown in the 民生服务室 and used for routing hints.
     responsibilities = models.TextField(_("职责范围"), blank=True)
     keywords = models.CharField(_("分流关键词"), max_length=500, blank=True)

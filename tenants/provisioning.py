@@ -163,6 +163,7 @@ def provision_agency(spec: AgencySpec, *, journal: list[str] | None = None, sort
             kind=spec.kind,
             name_zh=spec.name_zh,
             name_en=spec.name_en,
+            short_name=spec.short_name,
             responsibilities=spec.responsibilities,
             keywords=spec.keywords,
             sort_order=sort_order,

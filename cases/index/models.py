@@ -1,1 +1,113 @@
+"""Public-schema tables about cases: the index (one row per petition), tracking numbers, the vault of
+protected reporter identities and the log of every read of one."""
 
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import CaseState, PetitionType, Satisfaction
+
+
+class CaseIndex(models.Model):
+    """One row per case wherever it lives, kept in the same transaction as every case write.
+
+    Serves "my petitions", the oversight views and the deadline sweep with single queries whatever the
+    number of agency schemas.
+    """
+
+    case_uuid = models.UUIDField(unique=True)
+    tracking_number = models.CharField(max_length=32, unique=True)
+    query_code_encrypted = models.TextField()  # shown again to the owner on a double submit
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="petitions"
+    )
+    holder = models.ForeignKey("tenants.Agency", on_delete=models.PROTECT, related_name="held_cases")
+    filed_with = models.ForeignKey("tenants.Agency", on_delete=models.PROTECT, related_name="filed_cases")
+    petition_type = models.CharField(max_length=20, choices=PetitionType.choices)
+    channel = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    petitioner_name = models.CharField(max_length=50)  # a placeholder for protected reports
+    is_public = models.BooleanField(default=False)
+    state = models.CharField(max_length=20, choices=CaseState.choices)
+    is_open = models.BooleanField(default=True)
+    linked_to = models.UUIDField(null=True, blank=True)
+
+    submitted_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)  # by the current holder
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    acceptance_decided_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    accepting_agency = models.ForeignKey(
+        "tenants.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases"
+    )
+
+    routing_due = models.DateField(null=True, blank=True)
+    acceptance_due = models.DateField(null=True, blank=True)
+    objection_due = models.DateField(null=True, blank=True)
+    handling_due = models.DateField(null=True, blank=True)
+    review_request_due = models.DateField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+    rereview_request_due = models.DateField(null=True, blank=True)
+    rereview_due = models.DateField(null=True, blank=True)
+    extended = models.BooleanField(default=False)
+    # The next deadline the holder must meet, for sorting inboxes and the sweep ("" when none runs).
+    next_due = models.DateField(null=True, blank=True)
+    next_due_kind = models.CharField(max_length=30, blank=True)
+
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["holder", "is_open", "next_due"], name="caseindex_holder_open_due"),
+            models.Index(fields=["is_open", "next_due"], name="caseindex_open_due"),
+            models.Index(fields=["citizen", "-submitted_at"], name="caseindex_citizen_recent"),
+            models.Index(fields=["submitted_at"], name="caseindex_submitted"),
+        ]
+        verbose_name = _("信访件索引")
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+
+class TrackingSequence(models.Model):
+    """The per-year counter behind tracking numbers (SMX-2026-000123)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class ProtectedIdentity(models.Model):
+    """The identity of a reporter (检举控告), kept out of every agency schema (arts. 30, 46)."""
+
+    case_uuid = models.UUIDField(unique=True)
+    reported_agency = models.CharField(max_length=20)
+    encrypted = models.TextField()  # JSON of name, id number, phone, address, encrypted as one token
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.case_uuid)
+
+
+class IdentityReadLog(models.Model):
+    """Every read of a protected identity: who, where from, why, when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case_uuid = models.UUIDField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    agency_code = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_uuid} by {self.user_id}"

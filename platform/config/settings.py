@@ -34,6 +34,7 @@ SHARED_APPS = [
     "accounts",
     "workdays",
     "cases.index",
+    "notifications",
     "documents",
     "filestore",
     "django.contrib.contenttypes",

@@ -1,0 +1,72 @@
+"""Telling citizens what happened to their petitions: an inbox row and an e-mail, after commit.
+
+The messages name the agency that acted, never the person (the citizen deals with agencies).
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+# Event kinds the citizen hears about, with whether the citizen now has something to do.
+_MESSAGES = {
+    "submitted": (gettext_lazy("您的信访事项已提交"), False),
+    "registered": (gettext_lazy("您的信访事项已登记"), False),
+    "forwarded": (gettext_lazy("您的信访事项已转送有关单位办理"), False),
+    "assigned": (gettext_lazy("您的信访事项已交办有关单位办理"), False),
+    "not_accepted_by_bureau": (gettext_lazy("您的信访事项不予受理，请查看告知的法定途径"), False),
+    "merged": (gettext_lazy("您的信访事项已与同一事项合并办理"), False),
+    "accepted": (gettext_lazy("您的信访事项已受理"), False),
+    "not_accepted": (gettext_lazy("您的信访事项不予受理"), False),
+    "extension_approved": (gettext_lazy("您的信访事项办理期限已延长"), False),
+    "replied": (gettext_lazy("您的信访事项已答复，请查看并评价"), True),
+    "replied_directly": (gettext_lazy("您的信访事项已答复，请查看并评价"), True),
+    "review_requested": (gettext_lazy("您的复查申请已收到"), False),
+    "reviewed": (gettext_lazy("复查意见已出具，请查看"), True),
+    "rereview_requested": (gettext_lazy("您的复核申请已收到"), False),
+    "rereviewed": (gettext_lazy("复核意见已出具，信访事项终结"), False),
+}
+
+
+def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> Notification | None:
+    from accounts.models import User
+    from cases.index.models import CaseIndex
+
+    if event_kind not in _MESSAGES:
+        return None
+    user = User.objects.filter(pk=citizen_id, is_active=True).first()
+    index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
+    if user is None or index is None:
+        return None
+    subject_text, needs_action = _MESSAGES[event_kind]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(subject_text)
+        body = _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
+            "n": index.tracking_number, "t": index.title, "s": subject, "a": index.holder.name_zh,
+        }
+    note = Notification.objects.create(
+        user=user, case_uuid=case_uuid, tracking_number=index.tracking_number, kind=event_kind,
+        subject=subject, body=body, needs_action=needs_action,
+    )
+    if user.email:
+        try:
+            send_mail(f"[{index.tracking_number}] {subject}", body, None, [user.email])
+        except OSError:
+            # The inbox row is the record; a mail server outage must not lose it.
+            log.exception("could not e-mail %s about %s", user.pk, index.tracking_number)
+        else:
+            note.emailed_at = timezone.now()
+            note.save(update_fields=["emailed_at"])
+    return note
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
