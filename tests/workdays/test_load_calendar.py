@@ -26,13 +26,6 @@ NOTICE_2027 = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_memo():
-    rules.forget_calendar()
-    yield
-    rules.forget_calendar()
-
-
 def write(tmp_path: Path, data, name: str = "cn-2027.json") -> Path:
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")

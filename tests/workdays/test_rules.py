@@ -16,14 +16,6 @@ from workdays.rules import DeadlineStatus, WorkCalendar
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_memo():
-    # Each test starts from the database, not from a calendar another test left in this process.
-    rules.forget_calendar()
-    yield
-    rules.forget_calendar()
-
-
 def test_the_data_migration_loads_the_2026_notice():
     # 3 + 9 + 3 + 5 + 3 + 3 + 7 holiday days, 6 make-up days.
     assert CalendarDay.objects.filter(date__year=2026, kind="holiday").count() == 33
