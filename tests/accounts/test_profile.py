@@ -7,7 +7,13 @@ from django.http import HttpResponse
 from accounts.access import profile_required
 from accounts.models import CitizenProfile
 from accounts.selectors import profile_for
-from accounts.services import IdNumberTaken, InvalidProfile, ProfileRequired, petitioner_snapshot, save_profile
+from accounts.services import (
+    IdNumberTaken,
+    InvalidProfile,
+    ProfileRequired,
+    petitioner_snapshot,
+    save_profile,
+)
 from config.crypto import lookup_hash
 from tests.accounts.test_identity import VALID_ID, VALID_ID_X
 
@@ -87,9 +93,7 @@ def test_one_id_number_belongs_to_one_account(citizen, other_citizen):
 
 def test_profile_page_shows_the_number_masked_never_whole(portal_client, citizen):
     portal_client.force_login(citizen)
-    response = portal_client.post(
-        "/accounts/profile/", {**PROFILE, "id_number": VALID_ID}, follow=True
-    )
+    response = portal_client.post("/accounts/profile/", {**PROFILE, "id_number": VALID_ID}, follow=True)
     page = response.content.decode()
     assert response.status_code == 200
     assert "实名信息已保存" in page
@@ -123,7 +127,9 @@ def test_profile_page_refuses_a_number_registered_by_someone_else(portal_client,
 
 def test_profile_page_returns_to_next_after_saving(portal_client, citizen):
     portal_client.force_login(citizen)
-    response = portal_client.post("/accounts/profile/?next=/petitions/new/", {**PROFILE, "id_number": VALID_ID})
+    response = portal_client.post(
+        "/accounts/profile/?next=/petitions/new/", {**PROFILE, "id_number": VALID_ID}
+    )
     assert response.status_code == 302 and response["Location"] == "/petitions/new/"
 
 
