@@ -1,5 +1,67 @@
-from django.http import Http404
+"""``/files/<token>``: the download behind a local-storage link from filestore.services.download_url.
+
+The signed token is the whole authorisation (callers checked access when they minted it), so the view
+needs no login and works on every host. It always answers with an attachment, never inline, so an
+uploaded file cannot render as a page of the hall.
+"""
+
+import mimetypes
+
+from django.core.files.storage import default_storage
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from filestore.services import SIGNING_SALT
 
 
+def _invalid(request, *, status: int, heading: str, explanation: str):
+    response = render(
+        request,
+        "filestore/link_invalid.html",
+        {"heading": heading, "explanation": explanation},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
 def download(request, token: str):
-    raise Http404
+    signer = TimestampSigner(salt=SIGNING_SALT)
+    try:
+        payload = signer.unsign_object(token)
+        key, filename, max_age = payload["k"], payload["f"], int(payload["e"])
+        signer.unsign_object(token, max_age=max_age)
+    except SignatureExpired:
+        return _invalid(
+            request,
+            status=410,
+            heading=_("下载链接已过期"),
+            explanation=_("为保护信访材料，下载链接只在短时间内有效。请回到原页面重新点击下载。"),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return _invalid(
+            request,
+            status=404,
+            heading=_("下载链接无效"),
+            explanation=_("链接不完整或已被改动。请回到原页面重新点击下载。"),
+        )
+    try:
+        handle = default_storage.open(key, "rb")
+    except (FileNotFoundError, OSError):
+        return _invalid(
+            request,
+            status=404,
+            heading=_("文件不存在"),
+            explanation=_("该文件已不在存储中。如需此文件，请联系办理机关。"),
+        )
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
