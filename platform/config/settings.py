@@ -193,6 +193,10 @@ if HALL_S3_BUCKET:
             "access_key": env_str("HALL_S3_ACCESS_KEY", "") or None,
             "secret_key": env_str("HALL_S3_SECRET_KEY", "") or None,
             "querystring_auth": True,
+            # SigV4 presigned URLs (botocore still defaults to SigV2, which AWS refuses for new buckets);
+            # MinIO and most S3 clones behind a custom endpoint want path-style addressing.
+            "signature_version": "s3v4",
+            "addressing_style": env_choice("HALL_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
             "querystring_expire": env_int("HALL_S3_URL_EXPIRE_SECONDS", 300, minimum=10, maximum=86400),
             "default_acl": None,
             "file_overwrite": False,
