@@ -32,6 +32,17 @@ KIND_CHARACTERS: dict[str, str] = {
 }
 
 
+def upsert_sql() -> str:
+    """Take the next number for (agency_code, kind, year): one statement, atomic under concurrency."""
+    quote = connection.ops.quote_name
+    table = f"{quote(settings.PUBLIC_SCHEMA_NAME)}.{quote(DocumentSequence._meta.db_table)}"
+    return (
+        f"INSERT INTO {table} (agency_code, kind, year, last_number) VALUES (%s, %s, %s, 1) "  # noqa: S608
+        "ON CONFLICT (agency_code, kind, year) "
+        f"DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number"
+    )
+
+
 def next_document_number(*, agency_code: str, agency_short: str, kind: str, year: int) -> str:
     """Take the next number for ``kind`` issued by ``agency_code`` in ``year``, e.g. ``三信转〔2026〕15号``.
 
@@ -50,14 +61,7 @@ def next_document_number(*, agency_code: str, agency_short: str, kind: str, year
     if not 2000 <= year <= 2999:
         raise HallError(_("文号年度无效：%(year)s") % {"year": year}, code="document_number_invalid")
 
-    quote = connection.ops.quote_name
-    table = f"{quote(settings.PUBLIC_SCHEMA_NAME)}.{quote(DocumentSequence._meta.db_table)}"
-    sql = (
-        f"INSERT INTO {table} (agency_code, kind, year, last_number) VALUES (%s, %s, %s, 1) "  # noqa: S608
-        "ON CONFLICT (agency_code, kind, year) "
-        f"DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [agency_code, kind, year])
+        cursor.execute(upsert_sql(), [agency_code, kind, year])
         (number,) = cursor.fetchone()
     return f"{agency_short}{KIND_CHARACTERS[kind]}〔{year}〕{number}号"

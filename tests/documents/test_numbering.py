@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from config.errors import HallError
 from documents.models import DocumentKind, DocumentSequence
-from documents.services import KIND_CHARACTERS, next_document_number
+from documents.services import KIND_CHARACTERS, next_document_number, upsert_sql
 
 
 def number(agency_code="xfj", short="三信", kind=DocumentKind.FORWARD_NOTICE, year=2026):
@@ -84,3 +84,21 @@ def test_bad_arguments_are_refused(db, kwargs, code):
         number(**kwargs)
     assert info.value.code == code
     assert not DocumentSequence.objects.exists()
+
+
+def test_a_concurrent_caller_waits_for_the_first_callers_transaction(db):
+    """The UPSERT's row lock is held until the caller commits, so nobody else can take the same number."""
+    import psycopg2
+    from psycopg2 import errors
+
+    assert number() == "三信转〔2026〕1号"  # this test's transaction now holds the row lock
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(errors.LockNotAvailable):
+                cursor.execute(upsert_sql(), ["xfj", DocumentKind.FORWARD_NOTICE, 2026])
+        other.rollback()
+    finally:
+        other.close()
