@@ -270,6 +270,10 @@ def _issue_document(case: Case, *, kind: str, agency: Agency, actor: Actor, fiel
     )
 
 
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 # --- Filing -----------------------------------------------------------------------------------------
 
 
@@ -687,7 +691,7 @@ def forward_case(
         ) % {"agency": target.name_zh}
         doc_kind = "assignment_order" if mode == RoutingMode.ASSIGN else "forward_notice"
         doc = _issue_document(case, kind=doc_kind, agency=bureau, actor=actor, fields={
-            "target_agency": target.name_zh, "deadline": assignment_due.isoformat() if assignment_due else "",
+            "target_agency": target.name_zh, "deadline": _cn_date(assignment_due) if assignment_due else "",
             "reason": message,
         })
         case = _transfer(
@@ -862,7 +866,7 @@ def accept_case(*, case_uuid: uuid.UUID, actor: Actor, message: str = "") -> Non
         case.handling_due = clocks.handling_due(now)
         case.save()
         doc = _issue_document(case, kind="acceptance_notice", agency=holder, actor=actor, fields={
-            "deadline": case.handling_due.isoformat(), "reason": message,
+            "deadline": _cn_date(case.handling_due), "reason": message,
         })
         _append_event(case, EventKind.ACCEPTED, actor, agency_code=holder.code,
                       changes={"handling_due": case.handling_due, "document": doc.number},
@@ -976,7 +980,7 @@ def decide_extension(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
         case.handling_due = clocks.handling_due(case.accepted_at, case.extension_days)
         case.save(update_fields=["extension_status", "handling_due"])
         doc = _issue_document(case, kind="extension_notice", agency=holder, actor=actor, fields={
-            "reason": case.extension_reason, "new_deadline": case.handling_due.isoformat(),
+            "reason": case.extension_reason, "new_deadline": _cn_date(case.handling_due),
             "days": str(case.extension_days),
         })
         _append_event(case, EventKind.EXTENSION_APPROVED, actor, agency_code=holder.code,
@@ -1005,8 +1009,8 @@ def _write_reply(case: Case, index: CaseIndex, holder: Agency, actor: Actor, *, 
         case.report_status = ReportStatus.NONE
     case.save()
     doc = _issue_document(case, kind="handling_opinion", agency=holder, actor=actor, fields={
-        "opinion": str(HandlingOpinion(opinion).label), "reason": case.reply_text,
-        "review_deadline": case.review_request_due.isoformat(),
+        "opinion": case.reply_text, "outcome": opinion, "review_deadline": _cn_date(case.review_request_due),
+        "review_agency": _bureau().name_zh if holder.kind != AgencyKind.BUREAU else "",
     })
     _append_event(case, kind, actor, agency_code=holder.code,
                   changes={"opinion": opinion, "document": doc.number},
@@ -1160,8 +1164,8 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         case.rereview_request_due = clocks.rereview_request_due(now)
         case.save()
         doc = _issue_document(case, kind="review_opinion", agency=holder, actor=actor, fields={
-            "opinion": str(HandlingOpinion(opinion).label), "reason": case.review_text,
-            "review_deadline": case.rereview_request_due.isoformat(),
+            "opinion": case.review_text, "outcome": opinion,
+            "rereview_deadline": _cn_date(case.rereview_request_due),
         })
         _append_event(case, EventKind.REVIEWED, actor, agency_code=holder.code,
                       changes={"opinion": opinion, "document": doc.number},
@@ -1209,7 +1213,7 @@ def answer_rereview(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: s
         case.rereviewed_at = case.closed_at = now
         case.save()
         doc = _issue_document(case, kind="rereview_opinion", agency=holder, actor=actor, fields={
-            "opinion": str(HandlingOpinion(opinion).label), "reason": case.rereview_text,
+            "opinion": case.rereview_text, "outcome": opinion,
         })
         _append_event(case, EventKind.REREVIEWED, actor, agency_code=holder.code,
                       changes={"opinion": opinion, "document": doc.number},
