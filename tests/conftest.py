@@ -13,6 +13,13 @@ from tenants.hosts import agency_host
 from tenants.models import Agency
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Password hashing is deliberately slow; the suite creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from tenants.demo import seed_agencies
