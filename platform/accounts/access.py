@@ -74,6 +74,8 @@ def staff_required(*roles: str) -> Callable:
                 )
             if staff_mfa_missing(request):
                 return redirect_to_totp_setup(request)
+            if MFA_NEXT_SESSION_KEY in request.session:
+                del request.session[MFA_NEXT_SESSION_KEY]  # arrived: the "continue" link has done its job
             request.agency_roles = held
             return view(request, *args, **kwargs)
 
