@@ -11,7 +11,6 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-
 from workdays.rules import DeadlineStatus, add_working_days, deadline_status, period_end
 
 ROUTING_DAYS = 15  # art. 22: the bureau forwards, assigns or otherwise disposes within 15 days
@@ -92,9 +91,21 @@ def case_deadlines(case, *, today: date | None = None, objected_on: date | None 
         ("acceptance", _("告知是否受理（15日）"), case.acceptance_due, _day(case.acceptance_decided_at), 23),
         ("objection", _("分流异议（5个工作日）"), case.objection_due, objected_on, 23),
         ("handling", _("办理并书面答复（60日）"), case.handling_due, _day(case.replied_at), 34),
-        ("review_request", _("申请复查（30日）"), case.review_request_due, _day(case.review_requested_at), 35),
+        (
+            "review_request",
+            _("申请复查（30日）"),
+            case.review_request_due,
+            _day(case.review_requested_at),
+            35,
+        ),
         ("review", _("复查意见（30日）"), case.review_due, _day(case.reviewed_at), 35),
-        ("rereview_request", _("申请复核（30日）"), case.rereview_request_due, _day(case.rereview_requested_at), 36),
+        (
+            "rereview_request",
+            _("申请复核（30日）"),
+            case.rereview_request_due,
+            _day(case.rereview_requested_at),
+            36,
+        ),
         ("rereview", _("复核意见（30日）"), case.rereview_due, _day(case.rereviewed_at), 36),
     ]
     deadlines = []

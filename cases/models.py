@@ -164,7 +164,9 @@ class Case(models.Model):
     rereview_request_due = models.DateField(null=True, blank=True)  # art. 36: 30 days from the opinion
     rereview_due = models.DateField(null=True, blank=True)  # art. 36: 30 days from the request
 
-    extension_status = models.CharField(max_length=10, choices=ExtensionStatus.choices, blank=True, default="")
+    extension_status = models.CharField(
+        max_length=10, choices=ExtensionStatus.choices, blank=True, default=""
+    )
     extension_days = models.PositiveIntegerField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     objection_reason = models.TextField(blank=True)

@@ -227,7 +227,9 @@ def _notify(index: CaseIndex, event_kind: str) -> None:
 # --- Documents --------------------------------------------------------------------------------------
 
 
-def _issue_document(case: Case, *, kind: str, agency: Agency, actor: Actor, fields: dict[str, str]) -> Document:
+def _issue_document(
+    case: Case, *, kind: str, agency: Agency, actor: Actor, fields: dict[str, str]
+) -> Document:
     """Number, render and store an official document; record it on the case."""
     from documents.services import next_document_number, render_document
     from filestore.services import store_bytes
@@ -235,7 +237,10 @@ def _issue_document(case: Case, *, kind: str, agency: Agency, actor: Actor, fiel
     now = _now()
     issued_on = timezone.localdate(now)
     number = next_document_number(
-        agency_code=agency.code, agency_short=agency.short_name or agency.name_zh[:2], kind=kind, year=issued_on.year
+        agency_code=agency.code,
+        agency_short=agency.short_name or agency.name_zh[:2],
+        kind=kind,
+        year=issued_on.year,
     )
     petitioner = case.petitioner_name
     if case.identity_protected:
@@ -246,11 +251,19 @@ def _issue_document(case: Case, *, kind: str, agency: Agency, actor: Actor, fiel
         number=number,
         agency_name=agency.name_zh,
         issued_on=issued_on,
-        fields={"petitioner_name": petitioner, "tracking_number": case.tracking_number, "title": case.title, **fields},
+        fields={
+            "petitioner_name": petitioner,
+            "tracking_number": case.tracking_number,
+            "title": case.title,
+            **fields,
+        },
     )
     file_name = f"{number}.pdf"
     key = store_bytes(
-        schema_name=agency.schema_name, category="documents", filename=file_name, data=data,
+        schema_name=agency.schema_name,
+        category="documents",
+        filename=file_name,
+        data=data,
         content_type="application/pdf",
     )
     from documents.models import DocumentKind
@@ -416,8 +429,13 @@ def submit_petition(
         if citizen is None or existing.citizen_id != citizen.pk:
             raise HallError(_("该提交编号已被使用，请刷新页面后重新提交。"), code="submission_id_taken")
         return SubmitResult(
-            existing.case_uuid, existing.tracking_number, decrypt_text(existing.query_code_encrypted), existing.state,
-            existing.holder.code, existing.linked_to, created=False,
+            existing.case_uuid,
+            existing.tracking_number,
+            decrypt_text(existing.query_code_encrypted),
+            existing.state,
+            existing.holder.code,
+            existing.linked_to,
+            created=False,
         )
 
     is_report = petition.petition_type == PetitionType.REPORT
@@ -490,15 +508,28 @@ def submit_petition(
             case.save(force_insert=True)
             Attachment.objects.bulk_create(
                 Attachment(
-                    case=case, storage_key=a.storage_key, file_name=a.file_name, content_type=a.content_type,
-                    size=a.size, uploaded_by="citizen" if actor.is_citizen else "staff", protected=is_report,
+                    case=case,
+                    storage_key=a.storage_key,
+                    file_name=a.file_name,
+                    content_type=a.content_type,
+                    size=a.size,
+                    uploaded_by="citizen" if actor.is_citizen else "staff",
+                    protected=is_report,
                     created_at=now,
                 )
                 for a in petition.attachments
             )
             _append_event(
-                case, EventKind.SUBMITTED, actor, agency_code=holder.code, at=now,
-                changes={"channel": channel, "filed_with": filed_with.code, "attachments": len(petition.attachments)},
+                case,
+                EventKind.SUBMITTED,
+                actor,
+                agency_code=holder.code,
+                at=now,
+                changes={
+                    "channel": channel,
+                    "filed_with": filed_with.code,
+                    "attachments": len(petition.attachments),
+                },
                 message=str(_("信访事项已提交，编号 %(n)s。") % {"n": tracking}),
             )
             if open_match is not None:
@@ -506,10 +537,17 @@ def submit_petition(
                 case.closed_at = now
                 case.save(update_fields=["linked_to", "closed_at"])
                 _append_event(
-                    case, EventKind.LINKED, Actor.system(), agency_code=holder.code, at=now,
+                    case,
+                    EventKind.LINKED,
+                    Actor.system(),
+                    agency_code=holder.code,
+                    at=now,
                     changes={"linked_to": open_match.tracking_number},
                     message=str(
-                        _("该事项与正在办理的信访件 %(n)s 相同，不作为新的信访事项受理，已关联到原件（第十九条）。")
+                        _(
+                            "该事项与正在办理的信访件 %(n)s 相同，"
+                            "不作为新的信访事项受理，已关联到原件（第十九条）。"
+                        )
                         % {"n": open_match.tracking_number}
                     ),
                 )
@@ -520,11 +558,22 @@ def submit_petition(
                     % {"n": terminated_match.tracking_number}
                 )
                 case.acceptance_decided_at = case.closed_at = now
-                case.save(update_fields=["not_accepted_channel", "not_accepted_reason", "acceptance_decided_at",
-                                         "closed_at"])
+                case.save(
+                    update_fields=[
+                        "not_accepted_channel",
+                        "not_accepted_reason",
+                        "acceptance_decided_at",
+                        "closed_at",
+                    ]
+                )
                 _append_event(
-                    case, EventKind.NOT_ACCEPTED, Actor.system(), agency_code=holder.code, at=now,
-                    changes={"final_case": terminated_match.tracking_number}, message=case.not_accepted_reason,
+                    case,
+                    EventKind.NOT_ACCEPTED,
+                    Actor.system(),
+                    agency_code=holder.code,
+                    at=now,
+                    changes={"final_case": terminated_match.tracking_number},
+                    message=case.not_accepted_reason,
                 )
         _sync_index(index, case, holder)
         if open_match is not None:
@@ -536,9 +585,15 @@ def submit_petition(
 def _record_repeat(original_uuid: uuid.UUID, repeat_tracking: str) -> None:
     with _locked(original_uuid) as (index, original):
         _append_event(
-            original, EventKind.REPEAT_RECEIVED, Actor.system(), agency_code=index.holder.code,
-            changes={"repeat": repeat_tracking}, visible=True,
-            message=str(_("收到同一信访人就同一事项的重复信访 %(n)s，已并入本件办理。") % {"n": repeat_tracking}),
+            original,
+            EventKind.REPEAT_RECEIVED,
+            Actor.system(),
+            agency_code=index.holder.code,
+            changes={"repeat": repeat_tracking},
+            visible=True,
+            message=str(
+                _("收到同一信访人就同一事项的重复信访 %(n)s，已并入本件办理。") % {"n": repeat_tracking}
+            ),
         )
 
 
@@ -567,7 +622,9 @@ def _copy_rows(case: Case, target: Agency) -> None:
         _write_children(events, documents, attachments)
 
 
-def _write_children(events: list[CaseEvent], documents: list[Document], attachments: list[Attachment]) -> None:
+def _write_children(
+    events: list[CaseEvent], documents: list[Document], attachments: list[Attachment]
+) -> None:
     CaseEvent.objects.bulk_create(events)
     Document.objects.bulk_create(documents)
     Attachment.objects.bulk_create(attachments)
@@ -604,8 +661,15 @@ def _transfer(
     """
     _check_target(case, source=source, target=target)
     now = _now()
-    _append_event(case, out_kind, actor, agency_code=source.code, changes={"to": target.code, **changes},
-                  message=message, at=now)
+    _append_event(
+        case,
+        out_kind,
+        actor,
+        agency_code=source.code,
+        changes={"to": target.code, **changes},
+        message=message,
+        at=now,
+    )
     case.state = new_state
     case.received_at = now
     case.signed_at = None
@@ -613,8 +677,15 @@ def _transfer(
     case.handler_name = ""
     _copy_rows(case, target)
     with schema_context(target.schema_name):
-        _append_event(case, EventKind.TRANSFERRED_IN, actor, agency_code=target.code, at=now,
-                      changes={"from": source.code}, visible=False)
+        _append_event(
+            case,
+            EventKind.TRANSFERRED_IN,
+            actor,
+            agency_code=target.code,
+            at=now,
+            changes={"from": source.code},
+            visible=False,
+        )
     # The stub in the source schema: the record as it was when it left, marked transferred.
     Case.objects.filter(pk=case.pk).update(state=CaseState.TRANSFERRED)
     _sync_index(index, case, target)
@@ -639,8 +710,9 @@ def register_case(*, case_uuid: uuid.UUID, actor: Actor) -> None:
         case.state = CaseState.REGISTERED
         case.registered_at = _now()
         case.save(update_fields=["state", "registered_at"])
-        _append_event(case, EventKind.REGISTERED, actor, agency_code=holder.code,
-                      message=str(_("信访局已登记。")))
+        _append_event(
+            case, EventKind.REGISTERED, actor, agency_code=holder.code, message=str(_("信访局已登记。"))
+        )
         _sync_index(index, case, holder)
         _notify(index, EventKind.REGISTERED)
 
@@ -686,19 +758,36 @@ def forward_case(
         case.save()
         kind = EventKind.ASSIGNED if mode == RoutingMode.ASSIGN else EventKind.FORWARDED
         text = (
-            _("信访局已将信访事项交办%(agency)s办理。") if mode == RoutingMode.ASSIGN
+            _("信访局已将信访事项交办%(agency)s办理。")
+            if mode == RoutingMode.ASSIGN
             else _("信访局已将信访事项转送%(agency)s办理。")
         ) % {"agency": target.name_zh}
         doc_kind = "assignment_order" if mode == RoutingMode.ASSIGN else "forward_notice"
-        doc = _issue_document(case, kind=doc_kind, agency=bureau, actor=actor, fields={
-            "target_agency": target.name_zh, "deadline": _cn_date(assignment_due) if assignment_due else "",
-            "reason": message,
-        })
+        doc = _issue_document(
+            case,
+            kind=doc_kind,
+            agency=bureau,
+            actor=actor,
+            fields={
+                "target_agency": target.name_zh,
+                "deadline": _cn_date(assignment_due) if assignment_due else "",
+                "reason": message,
+            },
+        )
         case = _transfer(
-            index, case, source=bureau, target=target, actor=actor, out_kind=kind,
+            index,
+            case,
+            source=bureau,
+            target=target,
+            actor=actor,
+            out_kind=kind,
             new_state=CaseState.RECEIVED,
-            changes={"mode": mode, "assignment_due": assignment_due, "report_required": report_required,
-                     "document": doc.number},
+            changes={
+                "mode": mode,
+                "assignment_due": assignment_due,
+                "report_required": report_required,
+                "document": doc.number,
+            },
             message=str(text),
         )
         _notify(index, kind)
@@ -718,9 +807,17 @@ def send_to_bureau(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
         now = _now()
         case.routing_due = clocks.routing_due(now)
         case.acceptance_due = case.objection_due = None
-        _transfer(index, case, source=holder, target=bureau, actor=actor, out_kind=EventKind.SENT_TO_BUREAU,
-                  new_state=CaseState.SUBMITTED, changes={"reason": reason},
-                  message=str(_("%(agency)s认为不属于本单位职责，已移交信访局分流。") % {"agency": holder.name_zh}))
+        _transfer(
+            index,
+            case,
+            source=holder,
+            target=bureau,
+            actor=actor,
+            out_kind=EventKind.SENT_TO_BUREAU,
+            new_state=CaseState.SUBMITTED,
+            changes={"reason": reason},
+            message=str(_("%(agency)s认为不属于本单位职责，已移交信访局分流。") % {"agency": holder.name_zh}),
+        )
 
 
 def reply_directly(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str) -> None:
@@ -754,12 +851,24 @@ def not_accept_by_bureau(*, case_uuid: uuid.UUID, actor: Actor, channel: str, re
         case.not_accepted_channel = channel
         case.not_accepted_reason = reason
         case.save()
-        doc = _issue_document(case, kind="not_accepted_by_bureau", agency=bureau, actor=actor,
-                              fields={"channel": str(LawfulChannel(channel).label), "reason": reason})
-        _append_event(case, EventKind.NOT_ACCEPTED_BY_BUREAU, actor, agency_code=bureau.code,
-                      changes={"channel": channel, "document": doc.number},
-                      message=str(_("不予受理，请通过%(channel)s途径解决：%(reason)s")
-                                  % {"channel": LawfulChannel(channel).label, "reason": reason}))
+        doc = _issue_document(
+            case,
+            kind="not_accepted_by_bureau",
+            agency=bureau,
+            actor=actor,
+            fields={"channel": str(LawfulChannel(channel).label), "reason": reason},
+        )
+        _append_event(
+            case,
+            EventKind.NOT_ACCEPTED_BY_BUREAU,
+            actor,
+            agency_code=bureau.code,
+            changes={"channel": channel, "document": doc.number},
+            message=str(
+                _("不予受理，请通过%(channel)s途径解决：%(reason)s")
+                % {"channel": LawfulChannel(channel).label, "reason": reason}
+            ),
+        )
         _sync_index(index, case, bureau)
         _notify(index, EventKind.NOT_ACCEPTED_BY_BUREAU)
 
@@ -781,9 +890,14 @@ def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str)
         case.merged_into = target_index.case_uuid
         case.routed_at = case.closed_at = now
         case.save()
-        _append_event(case, EventKind.MERGED, actor, agency_code=bureau.code,
-                      changes={"into": target_index.tracking_number},
-                      message=str(_("与信访件 %(n)s 为同一事项，已合并办理。") % {"n": target_index.tracking_number}))
+        _append_event(
+            case,
+            EventKind.MERGED,
+            actor,
+            agency_code=bureau.code,
+            changes={"into": target_index.tracking_number},
+            message=str(_("与信访件 %(n)s 为同一事项，已合并办理。") % {"n": target_index.tracking_number}),
+        )
         _sync_index(index, case, bureau)
         _notify(index, EventKind.MERGED)
     _record_repeat(target_index.case_uuid, index.tracking_number)
@@ -801,8 +915,13 @@ def sign_case(*, case_uuid: uuid.UUID, actor: Actor) -> None:
         case.state = CaseState.SIGNED
         case.signed_at = _now()
         case.save(update_fields=["state", "signed_at"])
-        _append_event(case, EventKind.SIGNED, actor, agency_code=holder.code,
-                      message=str(_("%(agency)s已签收。") % {"agency": holder.name_zh}))
+        _append_event(
+            case,
+            EventKind.SIGNED,
+            actor,
+            agency_code=holder.code,
+            message=str(_("%(agency)s已签收。") % {"agency": holder.name_zh}),
+        )
         _sync_index(index, case, holder)
 
 
@@ -822,8 +941,14 @@ def object_to_routing(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> Non
         case.objection_reason = reason
         case.signed_at = case.signed_at or _now()
         case.save(update_fields=["state", "objection_reason", "signed_at"])
-        _append_event(case, EventKind.OBJECTED, actor, agency_code=holder.code, changes={"reason": reason},
-                      visible=False)
+        _append_event(
+            case,
+            EventKind.OBJECTED,
+            actor,
+            agency_code=holder.code,
+            changes={"reason": reason},
+            visible=False,
+        )
         _sync_index(index, case, holder)
 
 
@@ -841,15 +966,30 @@ def decide_objection(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
             case.routing_mode = ""
             case.routed_by = ""
             case.routed_at = None
-            _transfer(index, case, source=holder, target=bureau, actor=actor,
-                      out_kind=EventKind.OBJECTION_APPROVED, new_state=CaseState.REGISTERED,
-                      changes={"comment": comment},
-                      message=str(_("经审核，该事项不属于%(agency)s职责，由信访局重新分流。") % {"agency": holder.name_zh}))
+            _transfer(
+                index,
+                case,
+                source=holder,
+                target=bureau,
+                actor=actor,
+                out_kind=EventKind.OBJECTION_APPROVED,
+                new_state=CaseState.REGISTERED,
+                changes={"comment": comment},
+                message=str(
+                    _("经审核，该事项不属于%(agency)s职责，由信访局重新分流。") % {"agency": holder.name_zh}
+                ),
+            )
         else:
             case.state = CaseState.SIGNED
             case.save(update_fields=["state"])
-            _append_event(case, EventKind.OBJECTION_REJECTED, actor, agency_code=bureau.code,
-                          changes={"comment": comment}, visible=False)
+            _append_event(
+                case,
+                EventKind.OBJECTION_REJECTED,
+                actor,
+                agency_code=bureau.code,
+                changes={"comment": comment},
+                visible=False,
+            )
             _sync_index(index, case, holder)
 
 
@@ -865,13 +1005,27 @@ def accept_case(*, case_uuid: uuid.UUID, actor: Actor, message: str = "") -> Non
         case.accepted_at = case.acceptance_decided_at = now
         case.handling_due = clocks.handling_due(now)
         case.save()
-        doc = _issue_document(case, kind="acceptance_notice", agency=holder, actor=actor, fields={
-            "deadline": _cn_date(case.handling_due), "reason": message,
-        })
-        _append_event(case, EventKind.ACCEPTED, actor, agency_code=holder.code,
-                      changes={"handling_due": case.handling_due, "document": doc.number},
-                      message=str(_("%(agency)s已受理，将于%(due)s前书面答复。")
-                                  % {"agency": holder.name_zh, "due": case.handling_due.isoformat()}))
+        doc = _issue_document(
+            case,
+            kind="acceptance_notice",
+            agency=holder,
+            actor=actor,
+            fields={
+                "deadline": _cn_date(case.handling_due),
+                "reason": message,
+            },
+        )
+        _append_event(
+            case,
+            EventKind.ACCEPTED,
+            actor,
+            agency_code=holder.code,
+            changes={"handling_due": case.handling_due, "document": doc.number},
+            message=str(
+                _("%(agency)s已受理，将于%(due)s前书面答复。")
+                % {"agency": holder.name_zh, "due": case.handling_due.isoformat()}
+            ),
+        )
         index.accepting_agency = holder
         _sync_index(index, case, holder)
         _notify(index, EventKind.ACCEPTED)
@@ -894,12 +1048,24 @@ def not_accept_case(*, case_uuid: uuid.UUID, actor: Actor, channel: str, reason:
         case.not_accepted_channel = channel
         case.not_accepted_reason = reason
         case.save()
-        doc = _issue_document(case, kind="non_acceptance_notice", agency=holder, actor=actor,
-                              fields={"channel": str(LawfulChannel(channel).label), "reason": reason})
-        _append_event(case, EventKind.NOT_ACCEPTED, actor, agency_code=holder.code,
-                      changes={"channel": channel, "document": doc.number},
-                      message=str(_("不予受理，请通过%(channel)s途径解决：%(reason)s")
-                                  % {"channel": LawfulChannel(channel).label, "reason": reason}))
+        doc = _issue_document(
+            case,
+            kind="non_acceptance_notice",
+            agency=holder,
+            actor=actor,
+            fields={"channel": str(LawfulChannel(channel).label), "reason": reason},
+        )
+        _append_event(
+            case,
+            EventKind.NOT_ACCEPTED,
+            actor,
+            agency_code=holder.code,
+            changes={"channel": channel, "document": doc.number},
+            message=str(
+                _("不予受理，请通过%(channel)s途径解决：%(reason)s")
+                % {"channel": LawfulChannel(channel).label, "reason": reason}
+            ),
+        )
         _sync_index(index, case, holder)
         _notify(index, EventKind.NOT_ACCEPTED)
 
@@ -917,13 +1083,24 @@ def assign_handler(*, case_uuid: uuid.UUID, actor: Actor, handler: User) -> None
             raise InvalidTransition(_("已办结的信访件不能再指定承办人。"))
         now = _now()
         Assignment.objects.filter(case=case, active=True).update(active=False)
-        Assignment.objects.create(case=case, handler_uuid=handler.uuid, handler_name=handler.display_name[:50],
-                                  assigned_by_uuid=actor.user.uuid, assigned_at=now)  # type: ignore[union-attr]
+        Assignment.objects.create(
+            case=case,
+            handler_uuid=handler.uuid,
+            handler_name=handler.display_name[:50],
+            assigned_by_uuid=actor.user.uuid,
+            assigned_at=now,
+        )  # type: ignore[union-attr]
         case.handler_uuid = handler.uuid
         case.handler_name = handler.display_name[:50]
         case.save(update_fields=["handler_uuid", "handler_name"])
-        _append_event(case, EventKind.HANDLER_ASSIGNED, actor, agency_code=holder.code,
-                      changes={"handler": handler.display_name}, visible=False)
+        _append_event(
+            case,
+            EventKind.HANDLER_ASSIGNED,
+            actor,
+            agency_code=holder.code,
+            changes={"handler": handler.display_name},
+            visible=False,
+        )
 
 
 def add_note(*, case_uuid: uuid.UUID, actor: Actor, text: str) -> InternalNote:
@@ -932,8 +1109,11 @@ def add_note(*, case_uuid: uuid.UUID, actor: Actor, text: str) -> InternalNote:
     with _locked(case_uuid) as (index, case):
         _require_staff_of(actor, index.holder, STAFF_ROLES)
         return InternalNote.objects.create(
-            case=case, author_uuid=actor.user.uuid, author_name=actor.user.display_name[:50],  # type: ignore[union-attr]
-            text=text.strip(), created_at=_now(),
+            case=case,
+            author_uuid=actor.user.uuid,
+            author_name=actor.user.display_name[:50],  # type: ignore[union-attr]
+            text=text.strip(),
+            created_at=_now(),
         )
 
 
@@ -955,8 +1135,14 @@ def request_extension(*, case_uuid: uuid.UUID, actor: Actor, days: int, reason: 
         case.extension_days = days
         case.extension_reason = reason
         case.save(update_fields=["extension_status", "extension_days", "extension_reason"])
-        _append_event(case, EventKind.EXTENSION_REQUESTED, actor, agency_code=holder.code,
-                      changes={"days": days, "reason": reason}, visible=False)
+        _append_event(
+            case,
+            EventKind.EXTENSION_REQUESTED,
+            actor,
+            agency_code=holder.code,
+            changes={"days": days, "reason": reason},
+            visible=False,
+        )
         _sync_index(index, case, holder)
 
 
@@ -971,30 +1157,54 @@ def decide_extension(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
         if not approve:
             case.extension_status = ExtensionStatus.REFUSED
             case.save(update_fields=["extension_status"])
-            _append_event(case, EventKind.EXTENSION_REFUSED, actor, agency_code=holder.code,
-                          changes={"comment": comment}, visible=False)
+            _append_event(
+                case,
+                EventKind.EXTENSION_REFUSED,
+                actor,
+                agency_code=holder.code,
+                changes={"comment": comment},
+                visible=False,
+            )
             _sync_index(index, case, holder)
             return
-        assert case.accepted_at is not None and case.extension_days is not None
+        if case.accepted_at is None or case.extension_days is None:  # cannot happen in state ACCEPTED
+            raise InvalidTransition(_("延期申请不完整。"), code="extension_incomplete")
         case.extension_status = ExtensionStatus.APPROVED
         case.handling_due = clocks.handling_due(case.accepted_at, case.extension_days)
         case.save(update_fields=["extension_status", "handling_due"])
-        doc = _issue_document(case, kind="extension_notice", agency=holder, actor=actor, fields={
-            "reason": case.extension_reason, "new_deadline": _cn_date(case.handling_due),
-            "days": str(case.extension_days),
-        })
-        _append_event(case, EventKind.EXTENSION_APPROVED, actor, agency_code=holder.code,
-                      changes={"handling_due": case.handling_due, "days": case.extension_days,
-                               "document": doc.number},
-                      message=str(_("办理期限延长%(days)s日至%(due)s，理由：%(reason)s")
-                                  % {"days": case.extension_days, "due": case.handling_due.isoformat(),
-                                     "reason": case.extension_reason}))
+        doc = _issue_document(
+            case,
+            kind="extension_notice",
+            agency=holder,
+            actor=actor,
+            fields={
+                "reason": case.extension_reason,
+                "new_deadline": _cn_date(case.handling_due),
+                "days": str(case.extension_days),
+            },
+        )
+        _append_event(
+            case,
+            EventKind.EXTENSION_APPROVED,
+            actor,
+            agency_code=holder.code,
+            changes={"handling_due": case.handling_due, "days": case.extension_days, "document": doc.number},
+            message=str(
+                _("办理期限延长%(days)s日至%(due)s，理由：%(reason)s")
+                % {
+                    "days": case.extension_days,
+                    "due": case.handling_due.isoformat(),
+                    "reason": case.extension_reason,
+                }
+            ),
+        )
         _sync_index(index, case, holder)
         _notify(index, EventKind.EXTENSION_APPROVED)
 
 
-def _write_reply(case: Case, index: CaseIndex, holder: Agency, actor: Actor, *, opinion: str, text: str,
-                 kind: str) -> None:
+def _write_reply(
+    case: Case, index: CaseIndex, holder: Agency, actor: Actor, *, opinion: str, text: str, kind: str
+) -> None:
     if opinion not in HandlingOpinion.values:
         raise HallError(_("请选择处理意见：予以支持、解释说明或不予支持。"), code="opinion_required")
     if len(text.strip()) < 10:
@@ -1008,13 +1218,26 @@ def _write_reply(case: Case, index: CaseIndex, holder: Agency, actor: Actor, *, 
     if case.report_required:
         case.report_status = ReportStatus.NONE
     case.save()
-    doc = _issue_document(case, kind="handling_opinion", agency=holder, actor=actor, fields={
-        "opinion": case.reply_text, "outcome": opinion, "review_deadline": _cn_date(case.review_request_due),
-        "review_agency": _bureau().name_zh if holder.kind != AgencyKind.BUREAU else "",
-    })
-    _append_event(case, kind, actor, agency_code=holder.code,
-                  changes={"opinion": opinion, "document": doc.number},
-                  message=str(_("已出具信访处理意见（%(opinion)s）。") % {"opinion": HandlingOpinion(opinion).label}))
+    doc = _issue_document(
+        case,
+        kind="handling_opinion",
+        agency=holder,
+        actor=actor,
+        fields={
+            "opinion": case.reply_text,
+            "outcome": opinion,
+            "review_deadline": _cn_date(case.review_request_due),
+            "review_agency": _bureau().name_zh if holder.kind != AgencyKind.BUREAU else "",
+        },
+    )
+    _append_event(
+        case,
+        kind,
+        actor,
+        agency_code=holder.code,
+        changes={"opinion": opinion, "document": doc.number},
+        message=str(_("已出具信访处理意见（%(opinion)s）。") % {"opinion": HandlingOpinion(opinion).label}),
+    )
     index.accepting_agency = index.accepting_agency or holder
     _sync_index(index, case, holder)
     _notify(index, kind)
@@ -1045,8 +1268,14 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
         case.report_status = ReportStatus.PENDING
         case.report_text = text.strip()
         case.save(update_fields=["report_status", "report_text"])
-        _append_event(case, EventKind.REPORT_SUBMITTED, actor, agency_code=holder.code, visible=False,
-                      changes={"length": len(case.report_text)})
+        _append_event(
+            case,
+            EventKind.REPORT_SUBMITTED,
+            actor,
+            agency_code=holder.code,
+            visible=False,
+            changes={"length": len(case.report_text)},
+        )
 
 
 def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool, comment: str = "") -> None:
@@ -1059,13 +1288,20 @@ def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool
             raise HallError(_("退回办结报告时请写明理由。"), code="reason_required")
         case.report_status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
         case.save(update_fields=["report_status"])
-        _append_event(case, EventKind.REPORT_ACCEPTED if accept else EventKind.REPORT_RETURNED, actor,
-                      agency_code=bureau.code, changes={"comment": comment}, visible=False)
+        _append_event(
+            case,
+            EventKind.REPORT_ACCEPTED if accept else EventKind.REPORT_RETURNED,
+            actor,
+            agency_code=bureau.code,
+            changes={"comment": comment},
+            visible=False,
+        )
         _sync_index(index, case, holder)
 
 
-def upload_signed_document(*, case_uuid: uuid.UUID, actor: Actor, document_id: uuid.UUID,
-                           upload: AttachmentInput) -> Document:
+def upload_signed_document(
+    *, case_uuid: uuid.UUID, actor: Actor, document_id: uuid.UUID, upload: AttachmentInput
+) -> Document:
     """A signed, stamped scan supersedes the generated document (both are kept)."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
@@ -1077,14 +1313,28 @@ def upload_signed_document(*, case_uuid: uuid.UUID, actor: Actor, document_id: u
         original.superseded = True
         original.save(update_fields=["superseded"])
         scan = Document.objects.create(
-            case=case, kind=original.kind, number=original.number, title=original.title,
-            agency_code=holder.code, storage_key=upload.storage_key, file_name=upload.file_name,
-            content_type=upload.content_type, size=upload.size, generated=False, supersedes=original.pk,
-            created_at=now, created_by_uuid=actor.user.uuid if actor.user else None,
+            case=case,
+            kind=original.kind,
+            number=original.number,
+            title=original.title,
+            agency_code=holder.code,
+            storage_key=upload.storage_key,
+            file_name=upload.file_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            generated=False,
+            supersedes=original.pk,
+            created_at=now,
+            created_by_uuid=actor.user.uuid if actor.user else None,
         )
-        _append_event(case, EventKind.DOCUMENT_ADDED, actor, agency_code=holder.code,
-                      changes={"number": original.number, "scan": str(scan.pk)},
-                      message=str(_("上传了 %(n)s 的签章文本。") % {"n": original.number}))
+        _append_event(
+            case,
+            EventKind.DOCUMENT_ADDED,
+            actor,
+            agency_code=holder.code,
+            changes={"number": original.number, "scan": str(scan.pk)},
+            message=str(_("上传了 %(n)s 的签章文本。") % {"n": original.number}),
+        )
         return scan
 
 
@@ -1110,9 +1360,14 @@ def evaluate_case(*, case_uuid: uuid.UUID, actor: Actor, satisfaction: str, comm
         case.satisfaction_comment = comment.strip()
         case.evaluated_at = _now()
         case.save(update_fields=["satisfaction", "satisfaction_comment", "evaluated_at"])
-        _append_event(case, EventKind.EVALUATED, actor, agency_code=index.holder.code,
-                      changes={"satisfaction": satisfaction},
-                      message=str(_("信访人评价：%(s)s") % {"s": Satisfaction(satisfaction).label}))
+        _append_event(
+            case,
+            EventKind.EVALUATED,
+            actor,
+            agency_code=index.holder.code,
+            changes={"satisfaction": satisfaction},
+            message=str(_("信访人评价：%(s)s") % {"s": Satisfaction(satisfaction).label}),
+        )
         _sync_index(index, case, index.holder)
 
 
@@ -1134,14 +1389,27 @@ def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
         if holder.pk == bureau.pk:
             case.state = CaseState.REVIEW_REQUESTED
             case.save()
-            _append_event(case, EventKind.REVIEW_REQUESTED, actor, agency_code=holder.code,
-                          changes={"reason": case.review_request_reason},
-                          message=str(_("信访人申请复查。")))
+            _append_event(
+                case,
+                EventKind.REVIEW_REQUESTED,
+                actor,
+                agency_code=holder.code,
+                changes={"reason": case.review_request_reason},
+                message=str(_("信访人申请复查。")),
+            )
             _sync_index(index, case, holder)
         else:
-            _transfer(index, case, source=holder, target=bureau, actor=actor, out_kind=EventKind.REVIEW_REQUESTED,
-                      new_state=CaseState.REVIEW_REQUESTED, changes={"reason": case.review_request_reason},
-                      message=str(_("信访人申请复查，由信访局办理。")))
+            _transfer(
+                index,
+                case,
+                source=holder,
+                target=bureau,
+                actor=actor,
+                out_kind=EventKind.REVIEW_REQUESTED,
+                new_state=CaseState.REVIEW_REQUESTED,
+                changes={"reason": case.review_request_reason},
+                message=str(_("信访人申请复查，由信访局办理。")),
+            )
         _notify(index, EventKind.REVIEW_REQUESTED)
 
 
@@ -1163,13 +1431,25 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         case.reviewed_at = now
         case.rereview_request_due = clocks.rereview_request_due(now)
         case.save()
-        doc = _issue_document(case, kind="review_opinion", agency=holder, actor=actor, fields={
-            "opinion": case.review_text, "outcome": opinion,
-            "rereview_deadline": _cn_date(case.rereview_request_due),
-        })
-        _append_event(case, EventKind.REVIEWED, actor, agency_code=holder.code,
-                      changes={"opinion": opinion, "document": doc.number},
-                      message=str(_("已出具复查意见（%(o)s）。") % {"o": HandlingOpinion(opinion).label}))
+        doc = _issue_document(
+            case,
+            kind="review_opinion",
+            agency=holder,
+            actor=actor,
+            fields={
+                "opinion": case.review_text,
+                "outcome": opinion,
+                "rereview_deadline": _cn_date(case.rereview_request_due),
+            },
+        )
+        _append_event(
+            case,
+            EventKind.REVIEWED,
+            actor,
+            agency_code=holder.code,
+            changes={"opinion": opinion, "document": doc.number},
+            message=str(_("已出具复查意见（%(o)s）。") % {"o": HandlingOpinion(opinion).label}),
+        )
         _sync_index(index, case, holder)
         _notify(index, EventKind.REVIEWED)
 
@@ -1189,8 +1469,14 @@ def request_rereview(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None
         case.rereview_request_reason = reason.strip()
         case.rereview_due = clocks.rereview_due(now)
         case.save()
-        _append_event(case, EventKind.REREVIEW_REQUESTED, actor, agency_code=index.holder.code,
-                      changes={"reason": case.rereview_request_reason}, message=str(_("信访人申请复核。")))
+        _append_event(
+            case,
+            EventKind.REREVIEW_REQUESTED,
+            actor,
+            agency_code=index.holder.code,
+            changes={"reason": case.rereview_request_reason},
+            message=str(_("信访人申请复核。")),
+        )
         _sync_index(index, case, index.holder)
         _notify(index, EventKind.REREVIEW_REQUESTED)
 
@@ -1212,12 +1498,24 @@ def answer_rereview(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: s
         case.rereview_text = text.strip()
         case.rereviewed_at = case.closed_at = now
         case.save()
-        doc = _issue_document(case, kind="rereview_opinion", agency=holder, actor=actor, fields={
-            "opinion": case.rereview_text, "outcome": opinion,
-        })
-        _append_event(case, EventKind.REREVIEWED, actor, agency_code=holder.code,
-                      changes={"opinion": opinion, "document": doc.number},
-                      message=str(_("已出具复核意见，信访事项终结；同一事实和理由不再受理。")))
+        doc = _issue_document(
+            case,
+            kind="rereview_opinion",
+            agency=holder,
+            actor=actor,
+            fields={
+                "opinion": case.rereview_text,
+                "outcome": opinion,
+            },
+        )
+        _append_event(
+            case,
+            EventKind.REREVIEWED,
+            actor,
+            agency_code=holder.code,
+            changes={"opinion": opinion, "document": doc.number},
+            message=str(_("已出具复核意见，信访事项终结；同一事实和理由不再受理。")),
+        )
         _sync_index(index, case, holder)
         _notify(index, EventKind.REREVIEWED)
 
@@ -1238,7 +1536,9 @@ def close_case(*, case_uuid: uuid.UUID, actor: Actor, today: date | None = None)
         case.state = CaseState.CLOSED
         case.closed_at = _now()
         case.save(update_fields=["state", "closed_at"])
-        _append_event(case, EventKind.CLOSED, actor, agency_code=holder.code, message=str(_("信访事项已办结。")))
+        _append_event(
+            case, EventKind.CLOSED, actor, agency_code=holder.code, message=str(_("信访事项已办结。"))
+        )
         _sync_index(index, case, holder)
 
 
@@ -1266,7 +1566,10 @@ def read_protected_identity(*, case_uuid: uuid.UUID, actor: Actor, purpose: str)
     if not actor.roles & (STAFF_ROLES | {Role.SUPERVISOR}):
         raise Forbidden(_("没有查看权限。"))
     IdentityReadLog.objects.create(
-        case_uuid=case_uuid, user=actor.user, agency_code=actor.agency.code, purpose=purpose.strip()[:200],
+        case_uuid=case_uuid,
+        user=actor.user,
+        agency_code=actor.agency.code,
+        purpose=purpose.strip()[:200],
         ip_address=actor.ip,
     )
     return json.loads(decrypt_text(vault.encrypted))

@@ -22,12 +22,17 @@ def step(title: str) -> None:
 
 def ensure_debian_packages() -> None:
     """Chromium (browser tests) and a CJK font (PDF documents) come from Debian's packages."""
-    wanted = {"/usr/bin/chromium": "chromium", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc": "fonts-wqy-microhei"}
+    wanted = {
+        "/usr/bin/chromium": "chromium",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc": "fonts-wqy-microhei",
+    }
     missing = [pkg for path, pkg in wanted.items() if not Path(path).exists()]
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        print(f"warning: cannot install {missing} (need root and apt-get); the tests that need them will fail")
+        print(
+            f"warning: cannot install {missing} (need root and apt-get); the tests that need them will fail"
+        )
         return
     step(f"Installing {' '.join(missing)} from Debian's packages")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}

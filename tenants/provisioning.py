@@ -148,7 +148,9 @@ class Provisioned:
     milliseconds: float
 
 
-def provision_agency(spec: AgencySpec, *, journal: list[str] | None = None, sort_order: int = 0) -> Provisioned:
+def provision_agency(
+    spec: AgencySpec, *, journal: list[str] | None = None, sort_order: int = 0
+) -> Provisioned:
     """Create the agency row, its domain and its schema in one transaction."""
     started = time.perf_counter()
     statements = journal if journal is not None else current_journal()

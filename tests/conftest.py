@@ -68,8 +68,9 @@ def oversight(city) -> Agency:
 
 
 def make_user(email: str, full_name: str = "", **extra) -> User:
-    user = User.objects.create_user(username=email, email=email, password="pw-for-tests-123", full_name=full_name,
-                                    **extra)
+    user = User.objects.create_user(
+        username=email, email=email, password="pw-for-tests-123", full_name=full_name, **extra
+    )
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

@@ -22,7 +22,9 @@ def embedded_database(name: str) -> dict[str, str]:
     data_dir = Path(os.environ.get("HALL_EMBEDDED_PG_DIR", DEFAULT_DATA_DIR))
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"embedded database name {name!r} must be letters, digits and underscores")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608 - checked above
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{name}";')
     return {"HOST": str(data_dir), "NAME": name, "USER": "postgres", "PASSWORD": "", "PORT": ""}

@@ -50,11 +50,19 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
     with translation.override(settings.LANGUAGE_CODE):
         subject = str(subject_text)
         body = _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
-            "n": index.tracking_number, "t": index.title, "s": subject, "a": index.holder.name_zh,
+            "n": index.tracking_number,
+            "t": index.title,
+            "s": subject,
+            "a": index.holder.name_zh,
         }
     note = Notification.objects.create(
-        user=user, case_uuid=case_uuid, tracking_number=index.tracking_number, kind=event_kind,
-        subject=subject, body=body, needs_action=needs_action,
+        user=user,
+        case_uuid=case_uuid,
+        tracking_number=index.tracking_number,
+        kind=event_kind,
+        subject=subject,
+        body=body,
+        needs_action=needs_action,
     )
     if user.email:
         try:

@@ -17,7 +17,9 @@ def petition_input():
         fields = {
             "petition_type": "complaint",
             "title": "小区物业违规收取停车费",
-            "body": "我住在湖滨区某小区，物业公司从今年起每月多收停车费两百元，没有任何依据，请有关部门查处。",
+            "body": (
+                "我住在湖滨区某小区，物业公司从今年起每月多收停车费两百元，没有任何依据，请有关部门查处。"
+            ),
             "location": "三门峡市湖滨区",
             "people_count": 3,
             "is_public": True,
@@ -38,8 +40,12 @@ def file_petition(citizen, bureau, petition_input):
             actor=Actor.citizen(who),
             filed_with=agency or bureau,
             petition=petition_input(**overrides),
-            petitioner=PetitionerInput(name=who.full_name or "张三", id_number=VALID_ID, phone="13800138000",
-                                       address="三门峡市湖滨区黄河路1号"),
+            petitioner=PetitionerInput(
+                name=who.full_name or "张三",
+                id_number=VALID_ID,
+                phone="13800138000",
+                address="三门峡市湖滨区黄河路1号",
+            ),
         )
 
     return file

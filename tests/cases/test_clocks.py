@@ -73,14 +73,17 @@ def frozen(monkeypatch):
 
     def set_now(moment):
         monkeypatch.setattr(services, "_now", lambda: moment)
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda value=None, timezone=None: (
-            (value or moment).astimezone(CST).date()))
+        monkeypatch.setattr(
+            "django.utils.timezone.localdate",
+            lambda value=None, timezone=None: (value or moment).astimezone(CST).date(),
+        )
 
     return set_now
 
 
-def test_deadlines_set_by_the_services_follow_the_events(frozen, file_petition, clerk, bureau, handler_a,
-                                                          leader_a, agency_a):
+def test_deadlines_set_by_the_services_follow_the_events(
+    frozen, file_petition, clerk, bureau, handler_a, leader_a, agency_a
+):
     frozen(at(2026, 9, 22))
     result = file_petition()
     assert CaseIndex.objects.get(case_uuid=result.case_uuid).routing_due == date(2026, 10, 8)
@@ -94,8 +97,9 @@ def test_deadlines_set_by_the_services_follow_the_events(frozen, file_petition, 
     services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
     # 9 Oct + 60 days = 8 Dec (Tuesday)
     assert load_case(result.case_uuid).handling_due == date(2026, 12, 8)
-    services.request_extension(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), days=30,
-                               reason="需要专业机构鉴定")
+    services.request_extension(
+        case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), days=30, reason="需要专业机构鉴定"
+    )
     services.decide_extension(case_uuid=result.case_uuid, actor=staff(leader_a, agency_a), approve=True)
     # 9 Oct + 90 days = 7 Jan 2027 (Thursday)
     case = load_case(result.case_uuid)

@@ -33,8 +33,9 @@ def test_internal_notes_stay_with_the_agency_that_wrote_them(file_petition, cler
 
 
 @pytest.mark.parametrize("fail_at", ["_write_children", "_sync_index"])
-def test_a_failure_mid_forward_leaves_everything_as_before(file_petition, clerk, bureau, agency_a, monkeypatch,
-                                                           fail_at):
+def test_a_failure_mid_forward_leaves_everything_as_before(
+    file_petition, clerk, bureau, agency_a, monkeypatch, fail_at
+):
     result = file_petition()
     services.register_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau))
     real = getattr(services, fail_at)
@@ -76,12 +77,15 @@ def test_cannot_forward_to_the_oversight_body_or_to_itself(file_petition, clerk,
             services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=target)
 
 
-def test_an_agency_cannot_touch_a_case_it_no_longer_holds(file_petition, clerk, bureau, agency_a, agency_b,
-                                                          handler_a):
+def test_an_agency_cannot_touch_a_case_it_no_longer_holds(
+    file_petition, clerk, bureau, agency_a, agency_b, handler_a
+):
     from config.errors import Forbidden
 
     result = file_petition(agency=agency_a)
-    services.send_to_bureau(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), reason="不属于本单位职责")
+    services.send_to_bureau(
+        case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), reason="不属于本单位职责"
+    )
     with pytest.raises(Forbidden):
         services.sign_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
     # The stub it keeps says where it went.
@@ -99,7 +103,9 @@ def test_a_model_saved_under_one_agency_is_invisible_from_another(file_petition,
 
 def test_case_returns_to_a_schema_that_held_it_before(replied_case_at_a, citizen, bureau):
     """The bureau's stub is replaced by the full record when the case comes back for review."""
-    services.request_review(case_uuid=replied_case_at_a, actor=Actor.citizen(citizen), reason="对处理意见不服")
+    services.request_review(
+        case_uuid=replied_case_at_a, actor=Actor.citizen(citizen), reason="对处理意见不服"
+    )
     with schema_context(bureau.schema_name):
         case = Case.objects.get(pk=replied_case_at_a)
         kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
@@ -113,6 +119,10 @@ def replied_case_at_a(file_petition, clerk, bureau, handler_a, agency_a):
     result = file_petition()
     services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
     services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
-    services.reply_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), opinion="explain",
-                        text="经核实，收费依据为物价部门批复，已向您解释说明。")
+    services.reply_case(
+        case_uuid=result.case_uuid,
+        actor=staff(handler_a, agency_a),
+        opinion="explain",
+        text="经核实，收费依据为物价部门批复，已向您解释说明。",
+    )
     return result.case_uuid

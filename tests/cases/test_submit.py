@@ -12,8 +12,9 @@ from config.errors import Forbidden, HallError
 from tests.cases.conftest import VALID_ID, in_schema, load_case
 
 
-def test_filing_with_the_bureau_creates_the_case_in_the_bureau_schema_and_its_index(file_petition, bureau,
-                                                                                      agency_a, citizen):
+def test_filing_with_the_bureau_creates_the_case_in_the_bureau_schema_and_its_index(
+    file_petition, bureau, agency_a, citizen
+):
     result = file_petition()
     assert re.fullmatch(r"SMX-\d{4}-\d{6}", result.tracking_number)
     assert re.fullmatch(r"[A-Z2-9]{8}", result.query_code)
@@ -31,7 +32,9 @@ def test_filing_with_the_bureau_creates_the_case_in_the_bureau_schema_and_its_in
 
 def test_tracking_numbers_increase(file_petition):
     first = file_petition(title="第一件：路灯不亮", body="我家门口的路灯已经坏了一个月，晚上出行很不安全。")
-    second = file_petition(title="第二件：噪声扰民", body="附近工地夜间施工噪声很大，严重影响休息，请予处理。")
+    second = file_petition(
+        title="第二件：噪声扰民", body="附近工地夜间施工噪声很大，严重影响休息，请予处理。"
+    )
     assert int(second.tracking_number[-6:]) == int(first.tracking_number[-6:]) + 1
 
 
@@ -47,8 +50,13 @@ def test_double_submit_with_the_same_submission_id_files_once(citizen, bureau, p
     import uuid
 
     submission = uuid.uuid4()
-    kwargs = dict(actor=Actor.citizen(citizen), filed_with=bureau, petition=petition_input(),
-                  petitioner=PetitionerInput(name="张爱丽"), submission_id=submission)
+    kwargs = dict(
+        actor=Actor.citizen(citizen),
+        filed_with=bureau,
+        petition=petition_input(),
+        petitioner=PetitionerInput(name="张爱丽"),
+        submission_id=submission,
+    )
     first = services.submit_petition(**kwargs)
     again = services.submit_petition(**kwargs)
     assert again.case_uuid == first.case_uuid == submission
@@ -61,11 +69,21 @@ def test_another_citizen_cannot_reuse_a_submission_id(citizen, other_citizen, bu
     import uuid
 
     submission = uuid.uuid4()
-    services.submit_petition(actor=Actor.citizen(citizen), filed_with=bureau, petition=petition_input(),
-                             petitioner=PetitionerInput(name="张爱丽"), submission_id=submission)
+    services.submit_petition(
+        actor=Actor.citizen(citizen),
+        filed_with=bureau,
+        petition=petition_input(),
+        petitioner=PetitionerInput(name="张爱丽"),
+        submission_id=submission,
+    )
     with pytest.raises(HallError) as caught:
-        services.submit_petition(actor=Actor.citizen(other_citizen), filed_with=bureau, petition=petition_input(),
-                                 petitioner=PetitionerInput(name="李博"), submission_id=submission)
+        services.submit_petition(
+            actor=Actor.citizen(other_citizen),
+            filed_with=bureau,
+            petition=petition_input(),
+            petitioner=PetitionerInput(name="李博"),
+            submission_id=submission,
+        )
     assert caught.value.code == "submission_id_taken"
 
 
@@ -78,7 +96,9 @@ def test_invalid_petition_names_every_field_to_fix(file_petition):
 
 
 def test_attachments_are_recorded_with_their_storage_keys(file_petition, bureau):
-    attachment = AttachmentInput("public/attachments/2026/x/receipt.pdf", "receipt.pdf", "application/pdf", 1234)
+    attachment = AttachmentInput(
+        "public/attachments/2026/x/receipt.pdf", "receipt.pdf", "application/pdf", 1234
+    )
     result = file_petition(attachments=[attachment])
     rows = in_schema(bureau, Attachment, case_id=result.case_uuid)
     assert [(a.storage_key, a.file_name, a.size, a.protected) for a in rows] == [
@@ -95,8 +115,11 @@ def test_first_event_is_the_submission(file_petition, bureau):
 
 def test_clerk_registers_a_letter_on_a_citizens_behalf(clerk, bureau, petition_input):
     result = services.submit_petition(
-        actor=Actor.staff(clerk, bureau), filed_with=bureau, petition=petition_input(),
-        petitioner=PetitionerInput(name="王五", phone="13900000000"), channel="letter",
+        actor=Actor.staff(clerk, bureau),
+        filed_with=bureau,
+        petition=petition_input(),
+        petitioner=PetitionerInput(name="王五", phone="13900000000"),
+        channel="letter",
     )
     index = CaseIndex.objects.get(case_uuid=result.case_uuid)
     assert index.channel == "letter" and index.citizen is None
@@ -104,15 +127,24 @@ def test_clerk_registers_a_letter_on_a_citizens_behalf(clerk, bureau, petition_i
 
 def test_staff_registering_must_name_an_offline_channel(clerk, bureau, petition_input):
     with pytest.raises(HallError) as caught:
-        services.submit_petition(actor=Actor.staff(clerk, bureau), filed_with=bureau, petition=petition_input(),
-                                 petitioner=PetitionerInput(name="王五"))
+        services.submit_petition(
+            actor=Actor.staff(clerk, bureau),
+            filed_with=bureau,
+            petition=petition_input(),
+            petitioner=PetitionerInput(name="王五"),
+        )
     assert caught.value.code == "channel_required"
 
 
 def test_staff_of_another_agency_cannot_register_for_the_bureau(handler_a, bureau, petition_input):
     with pytest.raises(Forbidden):
-        services.submit_petition(actor=Actor.staff(handler_a, bureau), filed_with=bureau,
-                                 petition=petition_input(), petitioner=PetitionerInput(name="王五"), channel="visit")
+        services.submit_petition(
+            actor=Actor.staff(handler_a, bureau),
+            filed_with=bureau,
+            petition=petition_input(),
+            petitioner=PetitionerInput(name="王五"),
+            channel="visit",
+        )
 
 
 def test_cannot_file_with_the_oversight_body(file_petition, oversight):

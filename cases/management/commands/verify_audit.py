@@ -35,7 +35,9 @@ class Command(BaseCommand):
                     checked += 1
         connection.set_schema_to_public()
         for code, problem in problems:
-            self.stderr.write(f"TAMPERED {code} case {problem.case_id} event #{problem.seq}: {problem.problem}")
+            self.stderr.write(
+                f"TAMPERED {code} case {problem.case_id} event #{problem.seq}: {problem.problem}"
+            )
         if problems:
             raise CommandError(f"{len(problems)} problem(s) in {checked} case timelines")
         self.stdout.write(f"OK: {checked} case timelines verified, no tampering found.")

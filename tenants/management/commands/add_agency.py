@@ -11,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("code", help="short code, also the subdomain (lowercase letters and digits)")
-        parser.add_argument("--kind", required=True, choices=[AgencyKind.DEPARTMENT, AgencyKind.COUNTY,
-                                                               AgencyKind.BUREAU, AgencyKind.OVERSIGHT])
+        parser.add_argument(
+            "--kind",
+            required=True,
+            choices=[AgencyKind.DEPARTMENT, AgencyKind.COUNTY, AgencyKind.BUREAU, AgencyKind.OVERSIGHT],
+        )
         parser.add_argument("--name-zh", required=True)
         parser.add_argument("--name-en", required=True)
         parser.add_argument("--responsibilities", default="")
@@ -24,8 +27,9 @@ class Command(BaseCommand):
             raise CommandError(f"code {code!r} must be lowercase ASCII letters and digits only")
         if Agency.objects.filter(code=code).exists():
             raise CommandError(f"an agency with code {code!r} already exists")
-        spec = AgencySpec(code, opts["kind"], opts["name_zh"], opts["name_en"],
-                          opts["responsibilities"], opts["keywords"])
+        spec = AgencySpec(
+            code, opts["kind"], opts["name_zh"], opts["name_en"], opts["responsibilities"], opts["keywords"]
+        )
         with tqdm(total=2, desc=f"provisioning {code}", disable=opts["verbosity"] == 0) as bar:
             from tenants.provisioning import current_journal
 
@@ -38,4 +42,6 @@ class Command(BaseCommand):
             bar.update(1)
         from tenants.hosts import agency_url
 
-        self.stdout.write(f"{result.agency.name_zh} ready in {result.milliseconds:.0f} ms at {agency_url(code)}")
+        self.stdout.write(
+            f"{result.agency.name_zh} ready in {result.milliseconds:.0f} ms at {agency_url(code)}"
+        )

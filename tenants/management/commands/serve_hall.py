@@ -19,7 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
         fingerprint = migration_fingerprint()
-        if SchemaJournal.objects.exists() and not SchemaJournal.objects.filter(fingerprint=fingerprint).exists():
+        if (
+            SchemaJournal.objects.exists()
+            and not SchemaJournal.objects.filter(fingerprint=fingerprint).exists()
+        ):
             # The tenant migrations changed since the agency schemas were made: bring them up to date.
             self.stdout.write("Migrating agency schemas")
             call_command("migrate_schemas", tenant=True, verbosity=0, interactive=False)

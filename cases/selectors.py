@@ -1,0 +1,98 @@
+"""Reads of cases that are more than one line: timelines, documents, lists."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from cases import clocks
+from cases.index.models import CaseIndex
+from cases.models import Attachment, CaseEvent, Document
+from tenants.models import Agency
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    seq: int
+    kind: str
+    label: str
+    at: object
+    agency_name: str
+    actor_name: str  # empty for the citizen's view: citizens deal with agencies, not persons
+    message: str
+
+
+def timeline(view, *, for_citizen: bool) -> list[TimelineStep]:
+    """The case's steps, oldest first. The citizen sees the agency that acted, never the person."""
+    with schema_context(view.schema_agency.schema_name):
+        events = list(CaseEvent.objects.filter(case_id=view.case.pk).order_by("seq"))
+    names = dict(Agency.objects.values_list("code", "name_zh"))
+    steps = []
+    for event in events:
+        if for_citizen and not event.visible_to_citizen:
+            continue
+        steps.append(
+            TimelineStep(
+                seq=event.seq,
+                kind=event.kind,
+                label=str(event.get_kind_display()),
+                at=event.at,
+                agency_name=names.get(event.agency_code, event.agency_code),
+                actor_name="" if for_citizen else event.actor_name,
+                message=event.message,
+            )
+        )
+    return steps
+
+
+def documents(view, *, for_citizen: bool) -> list[Document]:
+    with schema_context(view.schema_agency.schema_name):
+        rows = Document.objects.filter(case_id=view.case.pk)
+        if for_citizen:
+            rows = rows.filter(visible_to_citizen=True, superseded=False)
+        return list(rows.order_by("created_at"))
+
+
+def attachments(view, *, viewer_agency: Agency | None) -> list[Attachment]:
+    """A reporter's materials are never listed for the unit reported against (arts. 30, 46)."""
+    with schema_context(view.schema_agency.schema_name):
+        rows = list(Attachment.objects.filter(case_id=view.case.pk).order_by("created_at"))
+    if viewer_agency is not None and view.case.reported_agency == viewer_agency.code:
+        return [a for a in rows if not a.protected]
+    return rows
+
+
+def deadlines(view, *, today: date | None = None) -> list[clocks.Deadline]:
+    objected_on = None
+    if view.case.state == "objected" or view.case.objection_reason:
+        with schema_context(view.schema_agency.schema_name):
+            moment = (
+                CaseEvent.objects.filter(case_id=view.case.pk, kind="objected")
+                .values_list("at", flat=True)
+                .first()
+            )
+        objected_on = clocks.local_day(moment) if moment else None
+    return clocks.case_deadlines(view.case, today=today or timezone.localdate(), objected_on=objected_on)
+
+
+def citizen_petitions(user) -> QuerySet[CaseIndex]:
+    return CaseIndex.objects.filter(citizen=user).select_related("holder").order_by("-submitted_at")
+
+
+def agency_inbox(agency: Agency, *, open_only: bool = True) -> QuerySet[CaseIndex]:
+    """Cases the agency holds, the next deadline first (the index serves it in one query)."""
+    rows = CaseIndex.objects.filter(holder=agency)
+    if open_only:
+        rows = rows.filter(is_open=True)
+    return rows.order_by("next_due", "submitted_at")
+
+
+def deadline_colour(index: CaseIndex, *, today: date | None = None) -> str:
+    """running / due_soon / overdue for the index's next deadline ("" when none runs)."""
+    if index.next_due is None:
+        return ""
+    from workdays.rules import deadline_status
+
+    return str(deadline_status(index.next_due, today=today or timezone.localdate()))
