@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from workdays import rules
-from workdays.models import CalendarDay
 
 from accounts.models import Role
 from tests.conftest import make_staff
+from workdays import rules
+from workdays.models import CalendarDay
 
 pytestmark = pytest.mark.django_db
 

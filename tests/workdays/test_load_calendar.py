@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
 from workdays import rules
 from workdays.models import CalendarDay
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+
 from workdays import rules
 from workdays.models import CalendarDay
 from workdays.rules import DeadlineStatus, WorkCalendar
