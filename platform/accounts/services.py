@@ -75,8 +75,8 @@ def save_profile(
         )
     cleaned = _validated(full_name=full_name, id_number=id_number, phone=phone, address=address)
     with transaction.atomic():
-        profile = (
-            CitizenProfile.objects.select_for_update().filter(user=user).first() or CitizenProfile(user=user)
+        profile = CitizenProfile.objects.select_for_update().filter(user=user).first() or CitizenProfile(
+            user=user
         )
         profile.full_name = cleaned["full_name"]
         profile.phone = cleaned["phone"]
@@ -86,11 +86,7 @@ def save_profile(
             profile.id_number_encrypted = encrypt_text(number)
             profile.id_number_hash = lookup_hash(number)
             profile.id_number_last4 = number[-4:]
-        if (
-            CitizenProfile.objects.filter(id_number_hash=profile.id_number_hash)
-            .exclude(user=user)
-            .exists()
-        ):
+        if CitizenProfile.objects.filter(id_number_hash=profile.id_number_hash).exclude(user=user).exists():
             raise IdNumberTaken(
                 _("该身份证号码已由另一个账户实名登记。如非本人操作，请联系信访局。"),
                 fields={"id_number": [str(_("该身份证号码已由另一个账户实名登记。"))]},
