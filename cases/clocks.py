@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
 from workdays.rules import DeadlineStatus, add_working_days, deadline_status, period_end
 
 ROUTING_DAYS = 15  # art. 22: the bureau forwards, assigns or otherwise disposes within 15 days

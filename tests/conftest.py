@@ -20,13 +20,33 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    # Browser tests commit data (see tests/browser/conftest.py): run them after everything else.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """Create the test database and provision the demo city's 30 schemas once.
+
+    Replaces pytest-django's fixture, which sets up only the databases that the collected tests mark
+    as used: a run of browser tests alone (they commit their data and carry no django_db mark) would
+    otherwise reach the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.demo import seed_agencies
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
         seed_agencies()
         connection.set_schema_to_public()
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
