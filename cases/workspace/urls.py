@@ -1,8 +1,8 @@
 from django.urls import path
 
-from cases import workspace_views
+from cases.workspace import views
 
 app_name = "workspace"
 urlpatterns = [
-    path("", workspace_views.home, name="home"),
+    path("", views.home, name="home"),
 ]

@@ -7,4 +7,4 @@ from accounts.access import staff_required
 
 @staff_required()
 def home(request):
-    return render(request, "cases/workspace_home.html", {"roles": sorted(request.agency_roles)})
+    return render(request, "workspace/home.html", {"roles": sorted(request.agency_roles)})

@@ -34,6 +34,7 @@ SHARED_APPS = [
     "accounts",
     "workdays",
     "cases.index",
+    "cases.workspace",
     "notifications",
     "documents",
     "filestore",
