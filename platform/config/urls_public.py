@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("filestore.urls")),
+    path("inbox/", include("notifications.urls")),
     path("healthz", common_views.healthz, name="healthz"),
 ]

@@ -78,3 +78,16 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, notification_id: uuid.UUID) -> bool:
+    """Mark one of ``user``'s notifications read; False when it is not theirs or already read."""
+    return bool(
+        Notification.objects.filter(user=user, pk=notification_id, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    )
+
+
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
