@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,7 @@ SHARED_APPS = [
     "workdays",
     "cases.index",
     "cases.workspace",
+    "cases.oversight",
     "notifications",
     "documents",
     "filestore",
@@ -217,6 +219,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat runs in the public schema: the sweep reads the public CaseIndex (cases.oversight.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines-daily": {
+        "task": "cases.oversight.tasks.sweep_deadlines",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

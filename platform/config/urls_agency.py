@@ -6,6 +6,7 @@ from config import common_views
 
 urlpatterns = [
     path("", include("cases.workspace.urls")),
+    path("supervision/", include("cases.oversight.agency_urls")),
     path("calendar/", include("workdays.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

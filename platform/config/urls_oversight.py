@@ -5,7 +5,7 @@ from django.urls import include, path
 from config import common_views
 
 urlpatterns = [
-    path("", include("cases.oversight_urls")),
+    path("", include("cases.oversight.urls")),
     path("calendar/", include("workdays.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

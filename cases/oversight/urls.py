@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import oversight_views
+from cases.oversight import views as oversight_views
 
 app_name = "oversight"
 urlpatterns = [

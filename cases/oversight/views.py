@@ -8,4 +8,4 @@ from accounts.models import Role
 
 @staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 def dashboard(request):
-    return render(request, "cases/oversight_dashboard.html", {"roles": sorted(request.agency_roles)})
+    return render(request, "oversight/dashboard.html", {"roles": sorted(request.agency_roles)})
