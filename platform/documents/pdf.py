@@ -19,7 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from config.errors import HallError
-from documents.fonts import cjk_font
+from documents.fonts import cjk_font_for
 from documents.models import DocumentKind
 
 FONT = "hallcjk"
@@ -253,7 +253,14 @@ def render_document(
             missing=missing,
         )
 
-    font = cjk_font()
+    paragraphs = layout.body(values)
+    font = cjk_font_for(
+        "".join(
+            (agency_name, number, layout.title, values[layout.addressee_field], *paragraphs, *values.values())
+        )
+        + chinese_date(issued_on)
+        + "信访件编号：网上信访大厅生成—0123456789 "
+    )
     pdf = _NoticePdf(footer_text=f"信访件编号：{values['tracking_number']}    网上信访大厅生成")
     pdf.add_font(FONT, "", str(font.path), collection_font_number=font.face_index)
     pdf.set_margins(left=28, top=25, right=26)
@@ -297,7 +304,7 @@ def render_document(
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    for paragraph in layout.body(values):
+    for paragraph in paragraphs:
         pdf.multi_cell(
             0, LINE_HEIGHT, INDENT + paragraph, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
