@@ -88,6 +88,12 @@ class Actor:
         return self.user is None
 
 
+def _user(actor: Actor) -> User:
+    if actor.user is None:
+        raise Forbidden(_("此操作须由具体工作人员执行。"), code="person_required")
+    return actor.user
+
+
 def _require_staff_of(actor: Actor, agency: Agency, roles: frozenset[str] = DECIDING_ROLES) -> None:
     if actor.agency is None or actor.agency.pk != agency.pk or not actor.roles & roles:
         raise Forbidden(_("只有本单位具有相应角色的工作人员才能执行此操作。"), code="role_required")
@@ -1087,9 +1093,9 @@ def assign_handler(*, case_uuid: uuid.UUID, actor: Actor, handler: User) -> None
             case=case,
             handler_uuid=handler.uuid,
             handler_name=handler.display_name[:50],
-            assigned_by_uuid=actor.user.uuid,
+            assigned_by_uuid=_user(actor).uuid,
             assigned_at=now,
-        )  # type: ignore[union-attr]
+        )
         case.handler_uuid = handler.uuid
         case.handler_name = handler.display_name[:50]
         case.save(update_fields=["handler_uuid", "handler_name"])
@@ -1110,8 +1116,8 @@ def add_note(*, case_uuid: uuid.UUID, actor: Actor, text: str) -> InternalNote:
         _require_staff_of(actor, index.holder, STAFF_ROLES)
         return InternalNote.objects.create(
             case=case,
-            author_uuid=actor.user.uuid,
-            author_name=actor.user.display_name[:50],  # type: ignore[union-attr]
+            author_uuid=_user(actor).uuid,
+            author_name=_user(actor).display_name[:50],
             text=text.strip(),
             created_at=_now(),
         )

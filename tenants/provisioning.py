@@ -37,6 +37,10 @@ _NOT_REPLAYED = re.compile(r"^\s*(SELECT|SET|SHOW|SAVEPOINT|RELEASE|ROLLBACK|BEG
 _SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,61}$")
 
 
+def _to_public() -> None:
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' backend
+
+
 class ProvisioningError(Exception):
     pass
 
@@ -84,7 +88,7 @@ def _migrate_options() -> dict:
 
 def record_journal() -> list[str]:
     """Migrate a scratch schema the django-tenants way and return the statements it executed."""
-    connection.set_schema_to_public()
+    _to_public()
     _drop_schema(SCRATCH_SCHEMA)
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA "{SCRATCH_SCHEMA}"')
@@ -108,7 +112,7 @@ def record_journal() -> list[str]:
                 schema_name=SCRATCH_SCHEMA,
             )
     finally:
-        connection.set_schema_to_public()
+        _to_public()
         _drop_schema(SCRATCH_SCHEMA)
     leaked = [s for s in statements if SCRATCH_SCHEMA in s]
     if leaked:
@@ -119,7 +123,7 @@ def record_journal() -> list[str]:
 
 def current_journal() -> list[str]:
     fingerprint = migration_fingerprint()
-    connection.set_schema_to_public()
+    _to_public()
     journal = SchemaJournal.objects.filter(fingerprint=fingerprint).first()
     if journal is None:
         statements = record_journal()
@@ -139,7 +143,7 @@ def _replay(schema_name: str, statements: Iterable[str]) -> None:
         cursor.execute(f'SET LOCAL search_path TO "{schema_name}", public')
         cursor.execute(";\n".join(statements))
     # django-tenants caches the search_path it last set; make it set its own on the next cursor.
-    connection.search_path_set_schemas = None
+    connection.search_path_set_schemas = None  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -157,7 +161,7 @@ def provision_agency(
     schema_name = schema_name_for(spec.code)
     if schema_exists(schema_name):
         raise ProvisioningError(f"schema {schema_name} already exists")
-    connection.set_schema_to_public()
+    _to_public()
     with transaction.atomic():
         agency = Agency.objects.create(
             schema_name=schema_name,
@@ -172,14 +176,14 @@ def provision_agency(
         )
         Domain.objects.create(domain=agency_host(spec.code), tenant=agency, is_primary=True)
         _replay(schema_name, statements)
-    connection.set_schema_to_public()
+    _to_public()
     return Provisioned(agency, (time.perf_counter() - started) * 1000)
 
 
 def provision_by_migrations(spec: AgencySpec, *, sort_order: int = 0) -> Provisioned:
     """django-tenants' default path (CREATE SCHEMA, then every migration); kept for comparison."""
     started = time.perf_counter()
-    connection.set_schema_to_public()
+    _to_public()
     agency = Agency.objects.create(
         schema_name=schema_name_for(spec.code),
         code=spec.code,
@@ -190,13 +194,13 @@ def provision_by_migrations(spec: AgencySpec, *, sort_order: int = 0) -> Provisi
     )
     Domain.objects.create(domain=agency_host(spec.code), tenant=agency, is_primary=True)
     agency.create_schema(check_if_exists=True, verbosity=0)
-    connection.set_schema_to_public()
+    _to_public()
     return Provisioned(agency, (time.perf_counter() - started) * 1000)
 
 
 def ensure_portal_tenant() -> Agency:
     """The row that owns the public schema and the portal host."""
-    connection.set_schema_to_public()
+    _to_public()
     portal, _ = Agency.objects.get_or_create(
         schema_name=get_public_schema_name(),
         defaults={"code": "portal", "kind": "portal", "name_zh": "网上信访大厅", "name_en": "Petition Hall"},
