@@ -39,7 +39,10 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
 
     with django_db_blocker.unblock():
         db_cfg = setup_databases(
-            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}, serialized_aliases=set()
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            serialized_aliases=set(),
         )
         seed_agencies()
         connection.set_schema_to_public()
