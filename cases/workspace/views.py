@@ -1,10 +1,973 @@
-"""Agency workspace pages (bureau, departments, counties)."""
+"""Agency workspace pages (bureau, departments, counties) on <code>.<portal domain>.
 
-from django.shortcuts import render
+Adapters only: every page checks membership and role (accounts.access.staff_required), reads a case
+through cases.access, and changes it through exactly one cases.services call. A refused action shows the
+service's message on the case page with what the user typed kept, under the error's HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
+from accounts.models import Role, User
+from cases import access, clocks, selectors, services
+from cases.models import Case, CaseState, Document, ExtensionStatus, ReportStatus
+from cases.workspace import forms
+from cases.workspace import selectors as ws_selectors
+from cases.workspace import services as ws_services
+from cases.workspace.models import ReplyTemplate
+from config.errors import HallError, NotFound
+from tenants.models import Agency, AgencyKind
+
+ANY_STAFF = ("handler", "leader", "admin")
+DECIDERS = frozenset({Role.HANDLER, Role.LEADER})
+STAFF = frozenset({Role.HANDLER, Role.LEADER, Role.ADMIN})
+PAGE_SIZE = 25
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _actor(request: HttpRequest) -> services.Actor:
+    return services.Actor.staff(request.user, request.tenant, ip=_ip(request))
+
+
+def case_holder_workspace(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pages about cases exist only in workspaces of agencies that hold cases (not oversight)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.tenant.is_case_holder:
+            raise Http404(_("本工作台不办理信访件。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def bureau_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.tenant.kind != AgencyKind.BUREAU:
+            raise Http404(_("只有信访局工作台提供此页面。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _colour_rows(rows) -> list[dict[str, Any]]:
+    today = timezone.localdate()
+    return [
+        {
+            "index": row,
+            "colour": selectors.deadline_colour(row, today=today),
+            "days_left": (row.next_due - today).days if row.next_due else None,
+        }
+        for row in rows
+    ]
+
+
+# --- Home, queue, inbox -------------------------------------------------------------------------------
 
 
 @staff_required()
-def home(request):
-    return render(request, "workspace/home.html", {"roles": sorted(request.agency_roles)})
+def home(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    context: dict[str, Any] = {"roles": sorted(request.agency_roles)}
+    if tenant.is_case_holder:
+        today = timezone.localdate()
+        held = selectors.agency_inbox(tenant)
+        context.update(
+            open_count=held.count(),
+            overdue_count=held.filter(next_due__lt=today).count(),
+            due_soon=_colour_rows(held.filter(next_due__isnull=False)[:5]),
+            extension_requests=ws_selectors.extension_requests(tenant)
+            if Role.LEADER in request.agency_roles
+            else [],
+        )
+        if tenant.kind == AgencyKind.BUREAU:
+            context.update(
+                queue_count=ws_selectors.bureau_queue(tenant).count(),
+                objections=list(ws_selectors.pending_objections(tenant)[:20]),
+                reports=ws_selectors.pending_reports(tenant),
+            )
+    return render(request, "workspace/home.html", context)
+
+
+@staff_required()
+@bureau_only
+def queue(request: HttpRequest) -> HttpResponse:
+    """The bureau's queue of new petitions, with search and filters (one paginated query)."""
+    form = forms.QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    rows = ws_selectors.bureau_queue(
+        request.tenant,
+        state=filters.get("state", ""),
+        petition_type=filters.get("petition_type", ""),
+        channel=filters.get("channel", ""),
+        text=filters.get("q", ""),
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workspace/queue.html",
+        {"form": form, "page": page, "rows": _colour_rows(page.object_list), "query": query.urlencode()},
+    )
+
+
+@staff_required()
+@case_holder_workspace
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Cases this agency holds, the next deadline first, coloured by deadline status."""
+    sort = request.GET.get("sort", "due")
+    if sort not in ws_selectors.INBOX_SORTS:
+        sort = "due"
+    mine = request.GET.get("mine") == "1"
+    view_kind = request.GET.get("show", "open")
+    if view_kind == "closed":
+        rows = ws_selectors.closed_cases(request.tenant)
+    else:
+        rows = ws_selectors.inbox(request.tenant, sort=sort, handler=request.user if mine else None)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    handlers = ws_selectors.handler_names(request.tenant, [r.case_uuid for r in page.object_list])
+    rows_ctx = _colour_rows(page.object_list)
+    for row in rows_ctx:
+        row["handler"] = handlers.get(row["index"].case_uuid, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workspace/inbox.html",
+        {
+            "page": page,
+            "rows": rows_ctx,
+            "sort": sort,
+            "mine": mine,
+            "show": view_kind,
+            "sorts": [
+                ("due", _("按下一期限")),
+                ("new", _("最新收到")),
+                ("old", _("最早收到")),
+                ("state", _("按状态")),
+            ],
+            "sent": ws_selectors.sent_cases(request.tenant) if view_kind == "sent" else [],
+            "query": query.urlencode(),
+        },
+    )
+
+
+# --- Intake: letters, visits and calls registered by staff (art. 21) ---------------------------------
+
+
+INTAKE_FIELD_MAP = {"petitioner": "petitioner_name"}
+
+
+@staff_required(*ANY_STAFF)
+@case_holder_workspace
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = forms.IntakeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = _register_intake(request, form.cleaned_data)
+            except HallError as exc:
+                _errors_to_form(form, exc, INTAKE_FIELD_MAP)
+                status = exc.status
+            else:
+                return render(request, "workspace/intake_done.html", {"result": result}, status=201)
+        else:
+            status = 400
+    else:
+        form = forms.IntakeForm()
+    return render(request, "workspace/intake.html", {"form": form}, status=status)
+
+
+def _register_intake(request: HttpRequest, data: dict) -> services.SubmitResult:
+    citizen = None
+    if data["citizen_email"]:
+        citizen = User.objects.filter(email__iexact=data["citizen_email"], is_active=True).first()
+        if citizen is None:
+            raise HallError(
+                _("没有使用该邮箱的群众账户；可不填，由群众凭编号和查询码认领。"),
+                code="citizen_not_found",
+                fields={"citizen_email": _("没有使用该邮箱的账户。")},
+            )
+    attachments = []
+    if data.get("attachment"):
+        attachments.append(_store_upload(request, data["attachment"]))
+    return services.submit_petition(
+        actor=_actor(request),
+        filed_with=request.tenant,
+        citizen=citizen,
+        channel=data["channel"],
+        petition=services.PetitionInput(
+            petition_type=data["petition_type"],
+            title=data["title"],
+            body=data["body"],
+            location=data["location"],
+            people_count=data["people_count"],
+            is_public=data["is_public"],
+            reported_agency=data["reported_agency"].strip(),
+            attachments=tuple(attachments),
+        ),
+        petitioner=services.PetitionerInput(
+            name=data["petitioner_name"],
+            id_number=data["petitioner_id_number"],
+            phone=data["petitioner_phone"],
+            address=data["petitioner_address"],
+        ),
+    )
+
+
+def _store_upload(request: HttpRequest, upload) -> services.AttachmentInput:
+    from filestore.services import store_file, validate_upload
+
+    checked = validate_upload(upload)
+    key = store_file(
+        schema_name=request.tenant.schema_name, category="documents", upload=upload, checked=checked
+    )
+    return services.AttachmentInput(
+        storage_key=key, file_name=checked.safe_name, content_type=checked.content_type, size=checked.size
+    )
+
+
+def _errors_to_form(form, exc: HallError, field_map: dict[str, str] | None = None) -> None:
+    fields = exc.details.get("fields") or {}
+    for name, message in fields.items():
+        target = (field_map or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, str(message))
+    if not fields or exc.code != "invalid_petition":
+        form.add_error(None, str(exc))
+
+
+# --- The case page ----------------------------------------------------------------------------------
+
+
+class CaseContext:
+    """What the case page and its actions need: the case as this agency sees it, and the viewer."""
+
+    def __init__(self, request: HttpRequest, case_uuid):
+        self.request = request
+        self.tenant: Agency = request.tenant
+        self.roles = frozenset(request.agency_roles)
+        try:
+            self.view = access.case_for_agency(self.tenant, case_uuid)
+        except NotFound as exc:
+            raise Http404(str(exc)) from None
+        self.case: Case = self.view.case
+        self.today = timezone.localdate()
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.tenant.kind == AgencyKind.BUREAU
+
+    @property
+    def holds(self) -> bool:
+        return self.view.is_holder
+
+    def has(self, roles) -> bool:
+        return bool(self.roles & roles)
+
+    @cached_property
+    def holder_case(self) -> Case | None:
+        """For the bureau, the current record of a case it routed (its objection, its report)."""
+        if self.holds or not self.is_bureau or self.case.state != CaseState.TRANSFERRED:
+            return None
+        current = access.case_for_oversight(self.case.pk)
+        return current.case if current.case.routed_by == self.tenant.code else None
+
+    @cached_property
+    def routing_targets(self) -> list[Agency]:
+        return ws_selectors.routing_targets(self.tenant)
+
+    @cached_property
+    def handlers(self) -> list[User]:
+        return ws_selectors.case_handlers(self.tenant)
+
+    @cached_property
+    def documents(self) -> list[Document]:
+        return selectors.documents(self.view, for_citizen=False)
+
+    @cached_property
+    def replaceable_documents(self) -> list[Document]:
+        return [
+            d
+            for d in self.documents
+            if d.agency_code == self.tenant.code and d.generated and not d.superseded
+        ]
+
+
+def _in(ctx: CaseContext, *states: str) -> bool:
+    return ctx.holds and ctx.case.state in states
+
+
+QUEUE = (CaseState.SUBMITTED, CaseState.REGISTERED)
+ARRIVED = (CaseState.RECEIVED, CaseState.SIGNED)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str | Promise
+    form: type[forms.ActionForm]
+    available: Callable[[CaseContext], bool]
+    run: Callable[[CaseContext, dict], Any]
+    hint: Callable[[CaseContext], str] | None = None
+    button: str | Promise = ""
+    multipart: bool = False
+
+
+def _now():
+    return timezone.now()
+
+
+def _hint_route(ctx: CaseContext) -> str:
+    now = _now()
+    return _(
+        "转送后，接收单位须在%(acc)s前告知是否受理，可在%(obj)s前提出分流异议（第二十二、二十三条）。"
+    ) % {
+        "acc": clocks.acceptance_due(now).isoformat(),
+        "obj": clocks.objection_due(now).isoformat(),
+    }
+
+
+def _hint_register(ctx: CaseContext) -> str:
+    due = ctx.case.routing_due
+    return _("登记后须在%(due)s前完成分流（第二十二条）。") % {"due": due.isoformat()} if due else ""
+
+
+def _hint_reply(ctx: CaseContext) -> str:
+    return _("答复后，信访人可在%(due)s前申请复查（第三十五条）。") % {
+        "due": clocks.review_request_due(_now()).isoformat()
+    }
+
+
+def _hint_accept(ctx: CaseContext) -> str:
+    return _("受理后须在%(due)s前书面答复（60日，第三十四条）。") % {
+        "due": clocks.handling_due(_now()).isoformat()
+    }
+
+
+def _hint_extension(ctx: CaseContext) -> str:
+    if ctx.case.accepted_at is None:
+        return ""
+    longest = clocks.handling_due(ctx.case.accepted_at, clocks.MAX_EXTENSION_DAYS)
+    return _("只能延期一次，最长30日（至%(due)s），须经负责人批准并告知信访人理由。") % {
+        "due": longest.isoformat()
+    }
+
+
+def _hint_decide_extension(ctx: CaseContext) -> str:
+    if ctx.case.accepted_at is None or not ctx.case.extension_days:
+        return ""
+    new_due = clocks.handling_due(ctx.case.accepted_at, ctx.case.extension_days)
+    return _("申请延长%(days)s日：批准后办理期限延至%(due)s。理由：%(reason)s") % {
+        "days": ctx.case.extension_days,
+        "due": new_due.isoformat(),
+        "reason": ctx.case.extension_reason,
+    }
+
+
+def _hint_object(ctx: CaseContext) -> str:
+    due = ctx.case.objection_due
+    return _("须在%(due)s前提出（5个工作日，第二十三条）。") % {"due": due.isoformat()} if due else ""
+
+
+def _hint_objection_ruling(ctx: CaseContext) -> str:
+    current = ctx.holder_case
+    return _("异议理由：%(reason)s") % {"reason": current.objection_reason} if current else ""
+
+
+def _hint_report(ctx: CaseContext) -> str:
+    current = ctx.holder_case
+    return current.report_text if current else ""
+
+
+def _decided(data: dict) -> bool:
+    return data["decision"] == "approve"
+
+
+def _target(ctx: CaseContext, code: str) -> Agency:
+    for agency in ctx.routing_targets:
+        if agency.code == code:
+            return agency
+    raise HallError(_("请选择接收单位。"), code="invalid_agency", fields={"target": _("请选择接收单位。")})
+
+
+def _handler(ctx: CaseContext, value: str) -> User:
+    for person in ctx.handlers:
+        if str(person.uuid) == value:
+            return person
+    raise HallError(_("承办人必须是本单位的工作人员。"), code="handler_not_member")
+
+
+def _upload_scan(ctx: CaseContext, data: dict) -> str:
+    upload = _store_upload(ctx.request, data["file"])
+    services.upload_signed_document(
+        case_uuid=ctx.case.pk, actor=_actor(ctx.request), document_id=data["document"], upload=upload
+    )
+    return _("已上传签章扫描件，替换了系统生成的文书。")
+
+
+def _read_identity(ctx: CaseContext, data: dict) -> dict:
+    return services.read_protected_identity(
+        case_uuid=ctx.case.pk, actor=_actor(ctx.request), purpose=data["purpose"]
+    )
+
+
+def _a(ctx: CaseContext) -> services.Actor:
+    return _actor(ctx.request)
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "register",
+            gettext_lazy("登记"),
+            forms.EmptyForm,
+            lambda c: c.is_bureau and _in(c, CaseState.SUBMITTED) and c.has(STAFF),
+            lambda c, d: services.register_case(case_uuid=c.case.pk, actor=_a(c)) or _("已登记。"),
+            _hint_register,
+        ),
+        Action(
+            "route",
+            gettext_lazy("转送或交办"),
+            forms.RouteForm,
+            lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
+            lambda c, d: (
+                services.forward_case(
+                    case_uuid=c.case.pk,
+                    actor=_a(c),
+                    target=_target(c, d["target"]),
+                    mode=d["mode"],
+                    assignment_due=d["assignment_due"],
+                    report_required=d["report_required"],
+                    message=d["message"],
+                )
+                or _("已转送至%(agency)s。") % {"agency": _target(c, d["target"]).name_zh}
+            ),
+            _hint_route,
+        ),
+        Action(
+            "reply_directly",
+            gettext_lazy("直接答复"),
+            forms.OpinionForm,
+            lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
+            lambda c, d: (
+                services.reply_directly(
+                    case_uuid=c.case.pk, actor=_a(c), opinion=d["opinion"], text=d["text"]
+                )
+                or _("已直接答复，信访处理意见书已生成并通知信访人。")
+            ),
+            _hint_reply,
+        ),
+        Action(
+            "not_accept_by_bureau",
+            gettext_lazy("不予受理（告知法定途径）"),
+            forms.LawfulChannelForm,
+            lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
+            lambda c, d: (
+                services.not_accept_by_bureau(
+                    case_uuid=c.case.pk, actor=_a(c), channel=d["channel"], reason=d["reason"]
+                )
+                or _("已不予受理，告知书已生成并通知信访人。")
+            ),
+        ),
+        Action(
+            "merge",
+            gettext_lazy("合并到已有信访件"),
+            forms.MergeForm,
+            lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
+            lambda c, d: (
+                services.merge_case(
+                    case_uuid=c.case.pk, actor=_a(c), into_tracking_number=d["into_tracking_number"]
+                )
+                or _("已合并。")
+            ),
+        ),
+        Action(
+            "sign",
+            gettext_lazy("签收"),
+            forms.EmptyForm,
+            lambda c: _in(c, CaseState.RECEIVED) and c.has(STAFF),
+            lambda c, d: services.sign_case(case_uuid=c.case.pk, actor=_a(c)) or _("已签收。"),
+            lambda c: (
+                _("须在%(due)s前告知是否受理（第二十三条）。") % {"due": c.case.acceptance_due.isoformat()}
+                if c.case.acceptance_due
+                else ""
+            ),
+        ),
+        Action(
+            "object",
+            gettext_lazy("分流异议（退回信访局）"),
+            forms.ReasonForm,
+            lambda c: (
+                _in(c, *ARRIVED)
+                and bool(c.case.routed_by)
+                and c.has(DECIDERS)
+                and c.case.objection_due is not None
+                and c.today <= c.case.objection_due
+            ),
+            lambda c, d: (
+                services.object_to_routing(case_uuid=c.case.pk, actor=_a(c), reason=d["reason"])
+                or _("已提出分流异议，等待信访局审核。")
+            ),
+            _hint_object,
+        ),
+        Action(
+            "send_to_bureau",
+            gettext_lazy("移交信访局"),
+            forms.ReasonForm,
+            lambda c: not c.is_bureau and _in(c, *ARRIVED) and not c.case.routed_by and c.has(DECIDERS),
+            lambda c, d: (
+                services.send_to_bureau(case_uuid=c.case.pk, actor=_a(c), reason=d["reason"])
+                or _("已移交信访局分流。")
+            ),
+        ),
+        Action(
+            "accept",
+            gettext_lazy("受理"),
+            forms.AcceptForm,
+            lambda c: _in(c, *ARRIVED) and c.has(DECIDERS),
+            lambda c, d: (
+                services.accept_case(case_uuid=c.case.pk, actor=_a(c), message=d["message"])
+                or _("已受理，受理告知书已生成并通知信访人。")
+            ),
+            _hint_accept,
+        ),
+        Action(
+            "not_accept",
+            gettext_lazy("不予受理"),
+            forms.LawfulChannelForm,
+            lambda c: _in(c, *ARRIVED) and c.has(DECIDERS),
+            lambda c, d: (
+                services.not_accept_case(
+                    case_uuid=c.case.pk, actor=_a(c), channel=d["channel"], reason=d["reason"]
+                )
+                or _("已不予受理，告知书已生成并通知信访人。")
+            ),
+        ),
+        Action(
+            "assign_handler",
+            gettext_lazy("指定承办人"),
+            forms.AssignHandlerForm,
+            lambda c: c.holds and c.case.is_open and c.has(STAFF),
+            lambda c, d: (
+                services.assign_handler(case_uuid=c.case.pk, actor=_a(c), handler=_handler(c, d["handler"]))
+                or _("已指定承办人。")
+            ),
+        ),
+        Action(
+            "request_extension",
+            gettext_lazy("申请延期"),
+            forms.ExtensionForm,
+            lambda c: (
+                _in(c, CaseState.ACCEPTED)
+                and c.case.extension_status in (ExtensionStatus.NONE, ExtensionStatus.REFUSED)
+                and c.has(DECIDERS)
+            ),
+            lambda c, d: (
+                services.request_extension(
+                    case_uuid=c.case.pk, actor=_a(c), days=d["days"], reason=d["reason"]
+                )
+                or _("已提交延期申请，等待负责人审批。")
+            ),
+            _hint_extension,
+        ),
+        Action(
+            "decide_extension",
+            gettext_lazy("审批延期申请"),
+            forms.DecisionForm,
+            lambda c: (
+                _in(c, CaseState.ACCEPTED)
+                and c.case.extension_status == ExtensionStatus.REQUESTED
+                and c.has({Role.LEADER})
+            ),
+            lambda c, d: (
+                services.decide_extension(
+                    case_uuid=c.case.pk, actor=_a(c), approve=_decided(d), comment=d["comment"]
+                )
+                or (_("已批准延期，延期告知书已生成并通知信访人。") if _decided(d) else _("已不批准延期。"))
+            ),
+            _hint_decide_extension,
+        ),
+        Action(
+            "reply",
+            gettext_lazy("出具处理意见（答复）"),
+            forms.OpinionForm,
+            lambda c: _in(c, CaseState.ACCEPTED) and c.has(DECIDERS),
+            lambda c, d: (
+                services.reply_case(case_uuid=c.case.pk, actor=_a(c), opinion=d["opinion"], text=d["text"])
+                or _("已答复，信访处理意见书已生成并通知信访人。")
+            ),
+            _hint_reply,
+        ),
+        Action(
+            "completion_report",
+            gettext_lazy("报送办结报告"),
+            forms.ReportForm,
+            lambda c: (
+                c.holds
+                and c.case.report_required
+                and c.case.replied_at is not None
+                and c.case.report_status in (ReportStatus.NONE, ReportStatus.RETURNED)
+                and c.has(DECIDERS)
+            ),
+            lambda c, d: (
+                services.submit_completion_report(case_uuid=c.case.pk, actor=_a(c), text=d["text"])
+                or _("已报送办结报告。")
+            ),
+        ),
+        Action(
+            "upload_scan",
+            gettext_lazy("上传签章扫描件"),
+            forms.ScanForm,
+            lambda c: c.holds and bool(c.replaceable_documents) and c.has(DECIDERS),
+            _upload_scan,
+            multipart=True,
+        ),
+        Action(
+            "close",
+            gettext_lazy("办结"),
+            forms.EmptyForm,
+            lambda c: _in(c, CaseState.REPLIED, CaseState.REVIEWED) and c.has(DECIDERS),
+            lambda c, d: services.close_case(case_uuid=c.case.pk, actor=_a(c)) or _("已办结。"),
+        ),
+        Action(
+            "answer_review",
+            gettext_lazy("出具复查意见"),
+            forms.OpinionForm,
+            lambda c: c.is_bureau and _in(c, CaseState.REVIEW_REQUESTED) and c.has(DECIDERS),
+            lambda c, d: (
+                services.answer_review(case_uuid=c.case.pk, actor=_a(c), opinion=d["opinion"], text=d["text"])
+                or _("已出具复查意见。")
+            ),
+        ),
+        Action(
+            "answer_rereview",
+            gettext_lazy("出具复核意见（终结）"),
+            forms.OpinionForm,
+            lambda c: c.is_bureau and _in(c, CaseState.REREVIEW_REQUESTED) and c.has({Role.LEADER}),
+            lambda c, d: (
+                services.answer_rereview(
+                    case_uuid=c.case.pk, actor=_a(c), opinion=d["opinion"], text=d["text"]
+                )
+                or _("已出具复核意见，信访事项终结。")
+            ),
+        ),
+        Action(
+            "decide_objection",
+            gettext_lazy("审核分流异议"),
+            forms.DecisionForm,
+            lambda c: (
+                c.holder_case is not None and c.holder_case.state == CaseState.OBJECTED and c.has(DECIDERS)
+            ),
+            lambda c, d: (
+                services.decide_objection(
+                    case_uuid=c.case.pk, actor=_a(c), approve=_decided(d), comment=d["comment"]
+                )
+                or (
+                    _("异议成立，信访件已退回信访局重新分流。")
+                    if _decided(d)
+                    else _("异议不成立，由原单位继续办理。")
+                )
+            ),
+            _hint_objection_ruling,
+        ),
+        Action(
+            "decide_report",
+            gettext_lazy("审核办结报告"),
+            forms.DecisionForm,
+            lambda c: (
+                c.holder_case is not None
+                and c.holder_case.report_status == ReportStatus.PENDING
+                and c.has(DECIDERS)
+            ),
+            lambda c, d: (
+                services.decide_completion_report(
+                    case_uuid=c.case.pk, actor=_a(c), accept=_decided(d), comment=d["comment"]
+                )
+                or (_("办结报告已通过。") if _decided(d) else _("办结报告已退回。"))
+            ),
+            _hint_report,
+        ),
+        Action(
+            "note",
+            gettext_lazy("添加内部备注"),
+            forms.NoteForm,
+            lambda c: c.holds and c.has(STAFF),
+            lambda c, d: (
+                services.add_note(case_uuid=c.case.pk, actor=_a(c), text=d["text"]) and _("已添加备注。")
+            ),
+        ),
+        Action(
+            "identity",
+            gettext_lazy("查看检举人身份"),
+            forms.IdentityForm,
+            lambda c: (
+                c.case.identity_protected
+                and c.holds
+                and c.case.reported_agency != c.tenant.code
+                and c.has(STAFF)
+            ),
+            _read_identity,
+        ),
+    ]
+}
+
+
+def _case_url(case_uuid) -> str:
+    return reverse("workspace:case", kwargs={"case_uuid": case_uuid})
+
+
+def _reply_initial(request: HttpRequest) -> dict[str, str]:
+    template_id = request.GET.get("template", "")
+    if not template_id.isdigit():
+        return {}
+    template = ReplyTemplate.objects.filter(pk=int(template_id), agency=request.tenant).first()
+    return {"opinion": template.opinion, "text": template.body} if template else {}
+
+
+def _render_case(
+    request: HttpRequest,
+    ctx: CaseContext,
+    *,
+    bound: dict[str, forms.ActionForm] | None = None,
+    identity: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    from filestore.services import download_url
+
+    bound = bound or {}
+    reply_initial = _reply_initial(request)
+    actions = []
+    for action in ACTIONS.values():
+        if action.name not in bound and not action.available(ctx):
+            continue
+        initial = reply_initial if action.name in ("reply", "reply_directly") else None
+        form = bound.get(action.name) or action.form(ctx=ctx, initial=initial, prefix=action.name)
+        actions.append(
+            {
+                "action": action,
+                "form": form,
+                "hint": action.hint(ctx) if action.hint else "",
+                "url": reverse(
+                    "workspace:case_action", kwargs={"case_uuid": ctx.case.pk, "name": action.name}
+                ),
+            }
+        )
+    view = ctx.view
+    documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
+    attachments = [
+        {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
+        for a in selectors.attachments(view, viewer_agency=ctx.tenant)
+    ]
+    suggestions = []
+    if ctx.is_bureau and _in(ctx, *QUEUE):
+        suggestions = ws_selectors.suggest_agencies(ctx.case)
+    current_holder = view.index.holder if not ctx.holds else None
+    context = {
+        "ctx": ctx,
+        "case": ctx.case,
+        "index": view.index,
+        "is_holder": ctx.holds,
+        "current_holder": current_holder,
+        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant),
+        "identity": identity,
+        "deadlines": selectors.deadlines(view),
+        "documents": documents,
+        "attachments": attachments,
+        "timeline": selectors.timeline(view, for_citizen=False),
+        "notes": ws_selectors.notes(view) if ctx.holds else [],
+        "actions": actions,
+        "suggestions": suggestions,
+        "templates": list(ReplyTemplate.objects.filter(agency=ctx.tenant))
+        if any(a["action"].name in ("reply", "reply_directly") for a in actions)
+        else [],
+        "holder_case": ctx.holder_case,
+        "colour": selectors.deadline_colour(view.index) if ctx.holds else "",
+    }
+    return render(request, "workspace/case.html", context, status=status)
+
+
+@staff_required()
+@case_holder_workspace
+def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
+    return _render_case(request, CaseContext(request, case_uuid))
+
+
+@staff_required()
+@case_holder_workspace
+@require_POST
+def case_action(request: HttpRequest, case_uuid, name: str) -> HttpResponse:
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404(_("没有这个操作。"))
+    ctx = CaseContext(request, case_uuid)
+    form = action.form(request.POST, request.FILES, ctx=ctx, prefix=action.name)
+    status = 400
+    if form.is_valid():
+        try:
+            outcome = action.run(ctx, form.cleaned_data)
+        except HallError as exc:
+            _errors_to_form(form, exc)
+            status = exc.status
+        else:
+            if isinstance(outcome, dict):  # the protected identity: shown once, never stored in a session
+                return _render_case(request, ctx, identity=outcome)
+            messages.success(request, str(outcome))
+            return redirect(_case_url(ctx.case.pk))
+    return _render_case(request, ctx, bound={name: form}, status=status)
+
+
+# --- Settings (the agency's own administrator) ---------------------------------------------------
+
+
+def _settings_page(request: HttpRequest, *, status: int = 200, **forms_given) -> HttpResponse:
+    tenant = request.tenant
+    is_admin = Role.ADMIN in request.agency_roles
+    context = {
+        "is_admin": is_admin,
+        "members": list(ws_selectors.members(tenant)) if is_admin else [],
+        "member_form": forms_given.get("member_form")
+        or forms.MemberForm(roles=ws_services.grantable_roles(tenant)),
+        "templates": list(ReplyTemplate.objects.filter(agency=tenant)),
+        "template_form": forms_given.get("template_form") or forms.TemplateForm(),
+        "responsibilities_form": forms_given.get("responsibilities_form")
+        or forms.ResponsibilitiesForm(
+            initial={"responsibilities": tenant.responsibilities, "keywords": tenant.keywords}
+        ),
+    }
+    return render(request, "workspace/settings.html", context, status=status)
+
+
+@staff_required("admin", "leader")
+def settings_home(request: HttpRequest) -> HttpResponse:
+    return _settings_page(request)
+
+
+@staff_required("admin")
+@require_POST
+def member_add(request: HttpRequest) -> HttpResponse:
+    form = forms.MemberForm(request.POST, roles=ws_services.grantable_roles(request.tenant))
+    status = 400
+    if form.is_valid():
+        try:
+            ws_services.add_member(
+                acting_user=request.user,
+                agency=request.tenant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except HallError as exc:
+            form.add_error(None, str(exc))
+            status = exc.status
+        else:
+            messages.success(request, _("已添加成员。"))
+            return redirect("workspace:settings")
+    return _settings_page(request, status=status, member_form=form)
+
+
+@staff_required("admin")
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        ws_services.remove_member(
+            acting_user=request.user, agency=request.tenant, membership_id=membership_id
+        )
+    except HallError as exc:
+        messages.error(request, str(exc))
+        return _settings_page(request, status=exc.status)
+    messages.success(request, _("已移除该角色。"))
+    return redirect("workspace:settings")
+
+
+@staff_required("admin")
+@require_POST
+def responsibilities(request: HttpRequest) -> HttpResponse:
+    form = forms.ResponsibilitiesForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            ws_services.update_responsibilities(
+                acting_user=request.user,
+                agency=request.tenant,
+                responsibilities=form.cleaned_data["responsibilities"],
+                keywords=form.cleaned_data["keywords"],
+            )
+        except HallError as exc:
+            _errors_to_form(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("已保存职责范围和分流关键词。"))
+            return redirect("workspace:settings")
+    return _settings_page(request, status=status, responsibilities_form=form)
+
+
+@staff_required("admin", "leader")
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpResponse:
+    template = None
+    if template_id is not None:
+        template = ReplyTemplate.objects.filter(pk=template_id, agency=request.tenant).first()
+        if template is None:
+            raise Http404(_("找不到该模板。"))
+    status = 200
+    if request.method == "POST":
+        form = forms.TemplateForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                ws_services.save_reply_template(
+                    acting_user=request.user,
+                    agency=request.tenant,
+                    template_id=template_id,
+                    **form.cleaned_data,
+                )
+            except HallError as exc:
+                _errors_to_form(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("已保存答复模板。"))
+                return redirect("workspace:settings")
+    else:
+        initial = (
+            {"title": template.title, "opinion": template.opinion, "body": template.body} if template else {}
+        )
+        form = forms.TemplateForm(initial=initial)
+    return render(
+        request, "workspace/template_edit.html", {"form": form, "template": template}, status=status
+    )
+
+
+@staff_required("admin", "leader")
+@require_POST
+def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
+    try:
+        ws_services.delete_reply_template(
+            acting_user=request.user, agency=request.tenant, template_id=template_id
+        )
+    except HallError as exc:
+        raise Http404(str(exc)) from None
+    messages.success(request, _("已删除答复模板。"))
+    return redirect("workspace:settings")

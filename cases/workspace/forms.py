@@ -1,0 +1,212 @@
+"""Forms of the workspace pages. They parse input only: every rule about a case is the service's."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
+
+DECISIONS = [("approve", _("同意")), ("refuse", _("不同意"))]
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+LONG_TEXTAREA = forms.Textarea(attrs={"rows": 10})
+
+
+def _blank(label) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class ActionForm(forms.Form):
+    """A case action's form; ``ctx`` (the case page's context) gives choices that depend on the case."""
+
+    def __init__(self, *args, ctx=None, **kwargs):
+        self.ctx = ctx
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(ActionForm):
+    pass
+
+
+class RouteForm(ActionForm):
+    target = forms.ChoiceField(label=_("接收单位"), error_messages={"required": _("请选择接收单位。")})
+    mode = forms.ChoiceField(label=_("处理方式"), choices=RoutingMode.choices, initial=RoutingMode.FORWARD)
+    assignment_due = forms.DateField(
+        label=_("交办办结期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("仅交办时填写。"),
+        error_messages={"invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。")},
+    )
+    report_required = forms.BooleanField(label=_("须报送办结报告"), required=False)
+    message = forms.CharField(label=_("转送说明（可选）"), required=False, widget=TEXTAREA, max_length=1000)
+
+    def __init__(self, *args, ctx=None, **kwargs):
+        super().__init__(*args, ctx=ctx, **kwargs)
+        agencies = ctx.routing_targets if ctx is not None else []
+        self.fields["target"].choices = _blank(_("请选择")) + [(a.code, a.name_zh) for a in agencies]
+
+
+class OpinionForm(ActionForm):
+    opinion = forms.ChoiceField(
+        label=_("处理意见"),
+        choices=_blank(_("请选择")) + list(HandlingOpinion.choices),
+        required=False,
+    )
+    text = forms.CharField(label=_("答复内容（事实、理由和依据）"), required=False, widget=LONG_TEXTAREA)
+
+
+class LawfulChannelForm(ActionForm):
+    channel = forms.ChoiceField(
+        label=_("法定途径"), choices=_blank(_("请选择")) + list(LawfulChannel.choices), required=False
+    )
+    reason = forms.CharField(label=_("理由"), required=False, widget=TEXTAREA)
+
+
+class MergeForm(ActionForm):
+    into_tracking_number = forms.CharField(
+        label=_("合并到的信访件编号"),
+        max_length=32,
+        error_messages={"required": _("请填写要合并到的信访件编号。")},
+        widget=forms.TextInput(attrs={"placeholder": "SMX-2026-000001"}),
+    )
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("理由"), required=False, widget=TEXTAREA)
+
+
+class AcceptForm(ActionForm):
+    message = forms.CharField(label=_("告知说明（可选）"), required=False, widget=TEXTAREA, max_length=1000)
+
+
+class AssignHandlerForm(ActionForm):
+    handler = forms.ChoiceField(label=_("承办人"), error_messages={"required": _("请选择承办人。")})
+
+    def __init__(self, *args, ctx=None, **kwargs):
+        super().__init__(*args, ctx=ctx, **kwargs)
+        people = ctx.handlers if ctx is not None else []
+        self.fields["handler"].choices = _blank(_("请选择")) + [(str(u.uuid), u.display_name) for u in people]
+
+
+class NoteForm(ActionForm):
+    text = forms.CharField(label=_("内部备注（群众不可见）"), required=False, widget=TEXTAREA)
+
+
+class ExtensionForm(ActionForm):
+    days = forms.IntegerField(
+        label=_("延长天数（1至30日）"),
+        error_messages={"required": _("请填写延长天数。"), "invalid": _("请填写整数天数。")},
+    )
+    reason = forms.CharField(label=_("延期理由（将告知信访人）"), required=False, widget=TEXTAREA)
+
+
+class DecisionForm(ActionForm):
+    decision = forms.ChoiceField(
+        label=_("决定"),
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择。")},
+    )
+    comment = forms.CharField(label=_("意见"), required=False, widget=TEXTAREA)
+
+
+class ReportForm(ActionForm):
+    text = forms.CharField(label=_("办结报告"), required=False, widget=LONG_TEXTAREA)
+
+
+class ScanForm(ActionForm):
+    document = forms.ChoiceField(label=_("文书"), error_messages={"required": _("请选择要替换的文书。")})
+    file = forms.FileField(label=_("签章扫描件"), error_messages={"required": _("请选择文件。")})
+
+    def __init__(self, *args, ctx=None, **kwargs):
+        super().__init__(*args, ctx=ctx, **kwargs)
+        docs = ctx.replaceable_documents if ctx is not None else []
+        self.fields["document"].choices = [(str(d.pk), f"{d.number} {d.title}") for d in docs]
+
+
+class IdentityForm(ActionForm):
+    purpose = forms.CharField(
+        label=_("查看用途（将记录在案）"), max_length=200, error_messages={"required": _("请说明查看用途。")}
+    )
+
+
+# --- Intake (来信、来访、来电 registered by staff) -------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("信访渠道"),
+        choices=[c for c in Channel.choices if c[0] != Channel.ONLINE],
+        error_messages={"required": _("请选择渠道。")},
+    )
+    petitioner_name = forms.CharField(label=_("信访人姓名"), max_length=50, required=False)
+    petitioner_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    petitioner_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    petitioner_address = forms.CharField(label=_("联系地址"), max_length=200, required=False)
+    citizen_email = forms.EmailField(
+        label=_("信访人网上账户邮箱（可选）"),
+        required=False,
+        help_text=_("已注册的群众可直接在“我的信访”中看到此件；未注册的可凭编号和查询码认领。"),
+        error_messages={"invalid": _("请输入有效的邮箱地址。")},
+    )
+    petition_type = forms.ChoiceField(
+        label=_("信访类型"), choices=_blank(_("请选择")) + list(PetitionType.choices), required=False
+    )
+    reported_agency = forms.CharField(
+        label=_("被检举单位代码（检举控告时填写）"), max_length=20, required=False
+    )
+    title = forms.CharField(label=_("标题"), max_length=200, required=False)
+    body = forms.CharField(label=_("内容"), required=False, widget=LONG_TEXTAREA)
+    location = forms.CharField(label=_("事发地点"), max_length=200, required=False)
+    people_count = forms.IntegerField(
+        label=_("涉及人数"), min_value=1, initial=1, error_messages={"invalid": _("请填写整数。")}
+    )
+    is_public = forms.BooleanField(label=_("同意公开"), required=False)
+    attachment = forms.FileField(label=_("材料扫描件（可选）"), required=False)
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索标题或编号"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部")), ("submitted", _("待登记")), ("registered", _("已登记"))],
+    )
+    petition_type = forms.ChoiceField(
+        label=_("信访类型"), required=False, choices=[("", _("全部")), *PetitionType.choices]
+    )
+    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=[("", _("全部")), *Channel.choices])
+
+
+# --- Settings ---------------------------------------------------------------------------------------
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(
+        label=_("成员邮箱"),
+        error_messages={"required": _("请填写邮箱。"), "invalid": _("请输入有效的邮箱地址。")},
+    )
+    role = forms.ChoiceField(label=_("角色"), error_messages={"required": _("请选择角色。")})
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Role
+
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class TemplateForm(forms.Form):
+    title = forms.CharField(label=_("模板名称"), max_length=100, required=False)
+    opinion = forms.ChoiceField(
+        label=_("处理意见"), choices=_blank(_("请选择")) + list(HandlingOpinion.choices), required=False
+    )
+    body = forms.CharField(label=_("答复正文"), required=False, widget=LONG_TEXTAREA)
+
+
+class ResponsibilitiesForm(forms.Form):
+    responsibilities = forms.CharField(label=_("职责范围"), required=False, widget=TEXTAREA)
+    keywords = forms.CharField(
+        label=_("分流关键词（用逗号分隔）"), required=False, widget=TEXTAREA, max_length=1000
+    )
