@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from tenants.demo import DEMO_PASSWORD, DEMO_USERS, demo_summary
 from tenants.hosts import portal_url
 from tenants.models import SchemaJournal
-from tenants.provisioning import migration_fingerprint
+from tenants.provisioning import current_journal, migration_fingerprint
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
             # The tenant migrations changed since the agency schemas were made: bring them up to date.
             self.stdout.write("Migrating agency schemas")
             call_command("migrate_schemas", tenant=True, verbosity=0, interactive=False)
+            current_journal()  # record the new state, so the next start skips this
         call_command("seed_demo", verbosity=1)
         self._banner()
         if not options["no_serve"]:
