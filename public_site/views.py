@@ -1,10 +1,133 @@
-from django.shortcuts import render
+"""Portal pages anyone may open: the hall, the look-up by query code, published replies, statistics."""
 
-from tenants.models import Agency, AgencyKind
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cases import clocks
+from cases.access import case_by_query_code
+from cases.models import PetitionType
+from cases.selectors import timeline
+from config.errors import NotFound
+from public_site import statistics
+from public_site.charts import Bar, bar_chart_svg
+from public_site.forms import LookupForm, PeriodForm
+from public_site.selectors import bureau, published_indexes, published_replies, service_room_agencies
+
+# Look-ups by tracking number and query code: failed attempts allowed per address per window.
+LOOKUP_MAX_FAILURES = 10
+LOOKUP_WINDOW_SECONDS = 15 * 60
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def home(request):
-    agencies = Agency.objects.filter(
-        kind__in=[AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
-    ).order_by("sort_order")
-    return render(request, "public_site/home.html", {"agencies": agencies})
+    return render(
+        request,
+        "public_site/home.html",
+        {
+            "agencies": service_room_agencies(),
+            "bureau": bureau(),
+            "petition_types": PetitionType,
+            "limits": {
+                "routing": clocks.ROUTING_DAYS,
+                "acceptance": clocks.ACCEPTANCE_DAYS,
+                "handling": clocks.HANDLING_DAYS,
+                "extension": clocks.MAX_EXTENSION_DAYS,
+                "review_request": clocks.REVIEW_REQUEST_DAYS,
+                "review": clocks.REVIEW_DAYS,
+                "rereview_request": clocks.REREVIEW_REQUEST_DAYS,
+                "rereview": clocks.REREVIEW_DAYS,
+            },
+        },
+    )
+
+
+def _lookup_key(request) -> str:
+    return f"portal:lookup-failures:{client_ip(request)}"
+
+
+def lookup(request):
+    """Follow a petition without signing in: tracking number and query code, both required.
+
+    Shows the state and the steps the citizen may see, never documents or personal data. Failed
+    attempts are counted per address so query codes cannot be guessed.
+    """
+    form = LookupForm(request.POST or None)
+    result = steps = None
+    status = 200
+    key = _lookup_key(request)
+    if request.method == "POST":
+        if cache.get(key, 0) >= LOOKUP_MAX_FAILURES:
+            form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+            status = 429
+        elif form.is_valid():
+            try:
+                result = case_by_query_code(
+                    form.cleaned_data["tracking_number"], form.cleaned_data["query_code"]
+                )
+            except NotFound as exc:
+                if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
+                    try:
+                        cache.incr(key)
+                    except ValueError:
+                        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+                form.add_error(None, str(exc))
+                status = 404
+            else:
+                steps = timeline(result, for_citizen=True)
+    return render(
+        request, "public_site/lookup.html", {"form": form, "result": result, "steps": steps}, status=status
+    )
+
+
+def replies(request):
+    page = Paginator(published_indexes(), 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "public_site/replies.html",
+        {"page": page, "replies": published_replies(list(page.object_list))},
+    )
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def statistics_page(request):
+    start, end = PeriodForm.default_period()
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = PeriodForm(data, initial={"start": start, "end": end, "metric": "received"})
+    figures = totals = chart = None
+    metric = "received"
+    if data is None or form.is_valid():
+        if data is not None:
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            metric = form.cleaned_data.get("metric") or "received"
+        figures = statistics.agency_figures(start, end)
+        totals = statistics.totals(figures)
+        labels = dict(form.fields["metric"].choices)
+        is_rate = metric != "received"
+        bars = [
+            Bar(
+                label=f.agency.display_name(),
+                value=getattr(f, metric),
+                shown=_percent(getattr(f, metric)) if is_rate else str(getattr(f, metric)),
+            )
+            for f in figures
+        ]
+        chart = bar_chart_svg(
+            bars=bars,
+            title=_("%(metric)s（%(start)s 至 %(end)s）")
+            % {"metric": labels[metric], "start": start, "end": end},
+            description=_("各单位%(metric)s的条形图，数据见下表。") % {"metric": labels[metric]},
+            maximum=100.0 if is_rate else None,
+        )
+    return render(
+        request,
+        "public_site/statistics.html",
+        {"form": form, "figures": figures, "totals": totals, "chart": chart, "start": start, "end": end},
+    )

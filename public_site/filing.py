@@ -1,0 +1,299 @@
+"""Filing a petition: the form, attachment uploads, the review page and the receipt.
+
+The typed data and the uploaded files live in the session between the steps, under a
+``submission_id`` minted when the form is first shown. Files are checked and stored when they are
+uploaded (only their storage keys stay in the session). The same ``submission_id`` goes to
+``submit_petition``, so a second click on "submit" returns the first receipt instead of a second
+petition.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import profile_required
+from accounts.selectors import profile_for
+from accounts.services import ProfileRequired, petitioner_snapshot
+from cases.access import case_for_citizen
+from cases.index.models import CaseIndex
+from cases.models import CaseState, PetitionType
+from cases.services import Actor, AttachmentInput, PetitionerInput, PetitionInput, submit_petition
+from config.crypto import decrypt_text
+from config.errors import HallError, NotFound
+from filestore.services import store_file, validate_upload
+from public_site.forms import MAX_ATTACHMENTS, PetitionForm
+from public_site.selectors import bureau, case_holding_agencies, similar_open_petitions
+from public_site.views import client_ip
+from tenants.models import Agency
+
+DRAFTS = "portal_drafts"
+MAX_DRAFTS = 5
+FIELDS = ("petition_type", "title", "body", "location", "people_count", "is_public", "reported_agency")
+
+
+# --- The draft in the session ------------------------------------------------------------------------
+
+
+def _drafts(request) -> dict:
+    return request.session.setdefault(DRAFTS, {})
+
+
+def _new_draft(request, agency: Agency) -> str:
+    drafts = _drafts(request)
+    while len(drafts) >= MAX_DRAFTS:
+        drafts.pop(next(iter(drafts)))
+    submission_id = str(uuid.uuid4())
+    drafts[submission_id] = {"agency": agency.code, "data": {}, "files": []}
+    request.session.modified = True
+    return submission_id
+
+
+def _draft(request, submission_id) -> dict | None:
+    try:
+        key = str(uuid.UUID(str(submission_id)))
+    except ValueError:
+        return None
+    return _drafts(request).get(key)
+
+
+def _agency(code: str | None) -> Agency:
+    if not code:
+        default = bureau()
+        if default is None:
+            raise Http404
+        return default
+    agency = case_holding_agencies().filter(code=code).first()
+    if agency is None:
+        raise Http404
+    return agency
+
+
+def _store_upload(request, draft: dict, upload) -> dict:
+    """Check and store one upload for the draft; HallError when refused."""
+    if len(draft["files"]) >= MAX_ATTACHMENTS:
+        raise HallError(_("最多上传%(n)s个附件。") % {"n": MAX_ATTACHMENTS}, code="too_many_attachments")
+    checked = validate_upload(upload)
+    agency = _agency(draft["agency"])
+    key = store_file(schema_name=agency.schema_name, category="attachments", upload=upload, checked=checked)
+    entry = {
+        "token": uuid.uuid4().hex,
+        "key": key,
+        "name": checked.original_name,
+        "type": checked.content_type,
+        "size": checked.size,
+    }
+    draft["files"].append(entry)
+    request.session.modified = True
+    return entry
+
+
+def _form_url(submission_id: str) -> str:
+    return f"{reverse('portal:file')}?{urlencode({'s': submission_id})}"
+
+
+def _review_url(submission_id: str) -> str:
+    return f"{reverse('portal:file_review')}?{urlencode({'s': submission_id})}"
+
+
+def _render_form(request, form, submission_id: str, draft: dict, *, status: int = 200):
+    agency = _agency(draft["agency"])
+    return render(
+        request,
+        "public_site/file_form.html",
+        {
+            "form": form,
+            "submission_id": submission_id,
+            "agency": agency,
+            "files": draft["files"],
+            "max_attachments": MAX_ATTACHMENTS,
+            "profile": profile_for(request.user),
+        },
+        status=status,
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------------------
+
+
+@profile_required
+def file_petition(request):
+    """The form. GET ?agency=<code> starts a draft (the bureau by default); ?s=<id> reopens one."""
+    if request.method == "GET":
+        submission_id = request.GET.get("s", "")
+        draft = _draft(request, submission_id)
+        if draft is None:
+            submission_id = _new_draft(request, _agency(request.GET.get("agency")))
+            draft = _draft(request, submission_id)
+        form = PetitionForm(initial=draft["data"] or {"is_public": "0", "people_count": 1})
+        return _render_form(request, form, submission_id, draft)
+
+    submission_id = request.POST.get("submission_id", "")
+    draft = _draft(request, submission_id)
+    if draft is None:
+        # The session expired between showing and posting the form: start again with what was typed.
+        submission_id = _new_draft(request, _agency(request.POST.get("agency")))
+        draft = _draft(request, submission_id)
+        messages.warning(request, _("填写时间过长，已上传的附件需要重新选择。"))
+    remove = request.POST.get("remove_file")
+    if remove:
+        draft["files"] = [f for f in draft["files"] if f["token"] != remove]
+        request.session.modified = True
+        return _render_form(request, PetitionForm(initial=request.POST.dict()), submission_id, draft)
+
+    form = PetitionForm(request.POST, request.FILES)
+    upload_errors = []
+    for upload in request.FILES.getlist("attachments"):
+        try:
+            _store_upload(request, draft, upload)
+        except HallError as exc:
+            upload_errors.append(str(exc))
+    valid = form.is_valid()
+    for problem in upload_errors:
+        form.add_error("attachments", problem)
+    if not valid or upload_errors:
+        return _render_form(request, form, submission_id, draft, status=400)
+    draft["data"] = {name: request.POST.get(name, "") for name in FIELDS}
+    draft["data"]["reported_agency"] = form.cleaned_data["reported_agency"]
+    request.session.modified = True
+    return redirect(_review_url(submission_id))
+
+
+@profile_required
+@require_POST
+def upload_attachment(request):
+    """One file from the progress-bar uploader: JSON in, JSON out."""
+    draft = _draft(request, request.POST.get("submission_id", ""))
+    upload = request.FILES.get("file")
+    if draft is None:
+        return JsonResponse({"error": _("填写时间过长，请刷新页面后重新上传。")}, status=400)
+    if upload is None:
+        return JsonResponse({"error": _("请选择要上传的文件。")}, status=400)
+    try:
+        entry = _store_upload(request, draft, upload)
+    except HallError as exc:
+        return JsonResponse({"error": str(exc), "code": exc.code}, status=400)
+    return JsonResponse({"token": entry["token"], "name": entry["name"], "size": entry["size"]}, status=201)
+
+
+def _petition_input(draft: dict) -> PetitionInput:
+    data = draft["data"]
+    return PetitionInput(
+        petition_type=data.get("petition_type", ""),
+        title=data.get("title", ""),
+        body=data.get("body", ""),
+        location=data.get("location", ""),
+        people_count=int(data.get("people_count") or 1),
+        is_public=data.get("is_public") == "1",
+        reported_agency=data.get("reported_agency", "")
+        if data.get("petition_type") == PetitionType.REPORT
+        else "",
+        attachments=tuple(
+            AttachmentInput(storage_key=f["key"], file_name=f["name"], content_type=f["type"], size=f["size"])
+            for f in draft["files"]
+        ),
+    )
+
+
+@profile_required
+def review_petition(request):
+    """Check everything before it is filed; POST files it."""
+    submission_id = request.POST.get("submission_id") if request.method == "POST" else request.GET.get("s")
+    submission_id = submission_id or ""
+    if request.method == "POST":
+        # A second click (or a resubmitted page) after filing: show the first receipt.
+        done = _owned_index(request.user, submission_id)
+        if done is not None:
+            return redirect("portal:file_receipt", case_uuid=done.case_uuid)
+    draft = _draft(request, submission_id)
+    if draft is None or not draft["data"]:
+        messages.info(request, _("请先填写信访事项。"))
+        return redirect("portal:file")
+    form = PetitionForm(draft["data"])
+    if not form.is_valid():
+        return _render_form(request, form, submission_id, draft, status=400)
+    agency = _agency(draft["agency"])
+    if request.method == "POST":
+        try:
+            snapshot = petitioner_snapshot(request.user)
+            result = submit_petition(
+                actor=Actor.citizen(request.user, ip=client_ip(request)),
+                filed_with=agency,
+                petition=_petition_input(draft),
+                petitioner=PetitionerInput(**snapshot),
+                submission_id=uuid.UUID(submission_id),
+            )
+        except ProfileRequired:
+            return redirect(
+                f"{reverse('accounts:profile')}?{urlencode({'next': _review_url(submission_id)})}"
+            )
+        except HallError as exc:
+            for field, problem in exc.details.get("fields", {}).items():
+                form.add_error(field if field in form.fields else None, problem)
+            if exc.details.get("fields"):
+                return _render_form(request, form, submission_id, draft, status=400)
+            messages.error(request, str(exc))
+            return redirect(_review_url(submission_id))
+        _drafts(request).pop(submission_id, None)
+        request.session.modified = True
+        return redirect("portal:file_receipt", case_uuid=result.case_uuid)
+    data = form.cleaned_data
+    reported = None
+    if data.get("reported_agency"):
+        reported = case_holding_agencies().filter(code=data["reported_agency"]).first()
+    return render(
+        request,
+        "public_site/file_review.html",
+        {
+            "submission_id": submission_id,
+            "agency": agency,
+            "data": data,
+            "type_label": PetitionType(data["petition_type"]).label,
+            "reported": reported,
+            "files": draft["files"],
+            "profile": profile_for(request.user),
+            "similar": similar_open_petitions(request.user, data["title"]),
+            "edit_url": _form_url(submission_id),
+        },
+    )
+
+
+def _owned_index(user, submission_id: str) -> CaseIndex | None:
+    try:
+        case_uuid = uuid.UUID(str(submission_id))
+    except ValueError:
+        return None
+    return CaseIndex.objects.filter(case_uuid=case_uuid, citizen=user).first()
+
+
+@profile_required
+def receipt(request, case_uuid):
+    try:
+        view = case_for_citizen(request.user, case_uuid)
+    except NotFound:
+        raise Http404 from None
+    linked = None
+    if view.index.linked_to:
+        linked = CaseIndex.objects.filter(case_uuid=view.index.linked_to, citizen=request.user).first()
+    return render(
+        request,
+        "public_site/file_receipt.html",
+        {
+            "view": view,
+            "index": view.index,
+            "case": view.case,
+            # Shown to the owner only (case_for_citizen checked it): needed to follow it without signing in.
+            "query_code": decrypt_text(view.index.query_code_encrypted),
+            "linked": linked,
+            "is_linked": view.index.state == CaseState.LINKED,
+            "is_final": view.index.state == CaseState.NOT_ACCEPTED
+            and view.case.not_accepted_channel == "final",
+        },
+    )

@@ -1,0 +1,186 @@
+"""My petitions: the list, one page per petition, and what the citizen can do on it.
+
+Every page looks the petition up through cases.access.case_for_citizen, which answers "not found"
+for anything that is not the signed-in citizen's own: another citizen's petition is a 404 that says
+nothing about it. Downloads are minted only after that check.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from cases import selectors
+from cases.access import case_for_citizen
+from cases.index.models import CaseIndex
+from cases.models import CaseState
+from cases.services import Actor, evaluate_case, request_rereview, request_review
+from config.errors import HallError, NotFound
+from filestore.services import download_url
+from public_site.forms import EvaluationForm, ReviewRequestForm
+from public_site.views import client_ip
+
+# What the next deadline means, in the citizen's words (cases.clocks kinds).
+NEXT_STEP_LABELS = {
+    "routing": gettext_lazy("信访局分流"),
+    "acceptance": gettext_lazy("告知是否受理"),
+    "handling": gettext_lazy("书面答复"),
+    "review": gettext_lazy("出具复查意见"),
+    "rereview": gettext_lazy("出具复核意见"),
+    "review_request": gettext_lazy("您可申请复查至"),
+    "rereview_request": gettext_lazy("您可申请复核至"),
+}
+
+
+def next_step(index: CaseIndex, *, today: date | None = None) -> tuple[str, date | None]:
+    """The next date that matters to the citizen: the agency's next duty, or the citizen's own window."""
+    today = today or timezone.localdate()
+    if index.state == CaseState.REPLIED and index.review_request_due and index.review_request_due >= today:
+        return "review_request", index.review_request_due
+    if (
+        index.state == CaseState.REVIEWED
+        and index.rereview_request_due
+        and index.rereview_request_due >= today
+    ):
+        return "rereview_request", index.rereview_request_due
+    if index.next_due:
+        return index.next_due_kind, index.next_due
+    return "", None
+
+
+def _view_or_404(request, case_uuid):
+    try:
+        return case_for_citizen(request.user, case_uuid)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def my_petitions(request):
+    page = Paginator(selectors.citizen_petitions(request.user), 20).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    for index in page.object_list:
+        kind, due = next_step(index, today=today)
+        rows.append(
+            {
+                "index": index,
+                "next_label": NEXT_STEP_LABELS.get(kind, ""),
+                "next_due": due,
+                "days_left": (due - today).days if due else None,
+                "colour": selectors.deadline_colour(index, today=today)
+                if kind == index.next_due_kind
+                else "",
+            }
+        )
+    return render(request, "public_site/my_petitions.html", {"page": page, "rows": rows})
+
+
+def _windows(case, today: date) -> dict:
+    """Whether the review (复查, art. 35) or re-review (复核, art. 36) request window is open now."""
+    review_open = case.state == CaseState.REPLIED and bool(
+        case.review_request_due and case.review_request_due >= today
+    )
+    rereview_open = case.state == CaseState.REVIEWED and bool(
+        case.rereview_request_due and case.rereview_request_due >= today
+    )
+    due = case.review_request_due if review_open else case.rereview_request_due if rereview_open else None
+    return {
+        "review_open": review_open,
+        "rereview_open": rereview_open,
+        "window_due": due,
+        "window_days_left": (due - today).days if due else None,
+    }
+
+
+@login_required
+def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=None, status=200):
+    view = _view_or_404(request, case_uuid)
+    case = view.case
+    today = timezone.localdate()
+    context = {
+        "view": view,
+        "index": view.index,
+        "case": case,
+        "steps": selectors.timeline(view, for_citizen=True),
+        "documents": selectors.documents(view, for_citizen=True),
+        "attachments": selectors.attachments(view, viewer_agency=None),
+        "deadlines": selectors.deadlines(view, today=today),
+        "can_evaluate": case.replied_at is not None and not case.satisfaction,
+        "evaluation_form": evaluation_form or EvaluationForm(),
+        "review_form": review_form or ReviewRequestForm(),
+        **_windows(case, today),
+    }
+    return render(request, "public_site/petition_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def evaluate(request, case_uuid):
+    _view_or_404(request, case_uuid)
+    form = EvaluationForm(request.POST)
+    if form.is_valid():
+        try:
+            evaluate_case(
+                case_uuid=case_uuid,
+                actor=Actor.citizen(request.user, ip=client_ip(request)),
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except HallError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("感谢您的评价。"))
+            return redirect("portal:petition", case_uuid=case_uuid)
+    return petition_detail(request, case_uuid, evaluation_form=form, status=400)
+
+
+@login_required
+@require_POST
+def ask_review(request, case_uuid):
+    """复查 when the reply's window is open, 复核 when the review opinion's window is open."""
+    view = _view_or_404(request, case_uuid)
+    form = ReviewRequestForm(request.POST)
+    if form.is_valid():
+        action = request_rereview if view.case.state == CaseState.REVIEWED else request_review
+        try:
+            action(
+                case_uuid=case_uuid,
+                actor=Actor.citizen(request.user, ip=client_ip(request)),
+                reason=form.cleaned_data["reason"],
+            )
+        except HallError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("申请已提交，将在30日内出具意见。"))
+            return redirect("portal:petition", case_uuid=case_uuid)
+    return petition_detail(request, case_uuid, review_form=form, status=400)
+
+
+@login_required
+@require_safe
+def download_document(request, case_uuid, document_id):
+    view = _view_or_404(request, case_uuid)
+    for document in selectors.documents(view, for_citizen=True):
+        if document.pk == document_id:
+            return redirect(download_url(document.storage_key, filename=document.file_name))
+    raise Http404
+
+
+@login_required
+@require_safe
+def download_attachment(request, case_uuid, attachment_id):
+    view = _view_or_404(request, case_uuid)
+    for attachment in selectors.attachments(view, viewer_agency=None):
+        if attachment.pk == attachment_id:
+            return redirect(download_url(attachment.storage_key, filename=attachment.file_name))
+    raise Http404
