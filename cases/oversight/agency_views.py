@@ -1,16 +1,68 @@
-"""The agency's supervision inbox: reminders and supervision orders addressed to it, and its answers."""
+"""The agency's supervision inbox (督办件): reminders and orders addressed to it, and its answers.
 
-from django.http import Http404
-from django.shortcuts import render
+Mounted at /supervision/ on agency hosts. An agency sees only items addressed to it: every lookup is
+filtered by the host's agency, so another agency's item is "not found".
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import staff_required
+from cases.oversight import forms
+from cases.oversight import selectors as ovs
+from cases.oversight import services as ovs_services
+from cases.oversight.models import SupervisionItem
+from cases.services import Actor
+from config.errors import HallError
+
+
+def _own_item(request: HttpRequest, item_id) -> SupervisionItem:
+    item = (
+        SupervisionItem.objects.select_related("agency", "issued_by", "answered_by")
+        .filter(pk=item_id, agency=request.tenant)
+        .first()
+    )
+    if item is None:
+        raise Http404(_("找不到该督办事项。"))
+    return item
 
 
 @staff_required()
-def inbox(request):
-    return render(request, "oversight/agency_inbox.html", {"items": []})
+def inbox(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    items = ovs.supervision_items(agency=request.tenant, status=status if status != "all" else "")[:200]
+    return render(
+        request,
+        "oversight/agency_inbox.html",
+        {"items": items, "status": status, "today": timezone.localdate()},
+    )
 
 
 @staff_required()
-def item_detail(request, item_id):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def item_detail(request: HttpRequest, item_id) -> HttpResponse:
+    item = _own_item(request, item_id)
+    form = forms.AnswerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.staff(request.user, request.tenant, ip=request.META.get("REMOTE_ADDR") or None)
+        try:
+            ovs_services.answer_supervision(actor=actor, item=item, text=form.cleaned_data["answer"])
+        except HallError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("已反馈。"))
+            return redirect("supervision:item", item_id=item.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "oversight/agency_item.html",
+        {"item": item, "form": form, "today": timezone.localdate()},
+        status=status,
+    )

@@ -1,11 +1,401 @@
-"""The oversight body's pages: read across every agency through the public CaseIndex."""
+"""The oversight body's pages (督查), on its own host: read across every agency through the public
+CaseIndex, KPIs and the 通报 ranking, reminders and supervision orders.
 
-from django.shortcuts import render
+Adapters only. Nothing here changes a case: the case pages answer GET alone (any other method is
+refused with 405), and the one write oversight makes, a supervision item, goes through
+cases.oversight.services.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import staff_required
 from accounts.models import Role
+from cases import access, selectors, services
+from cases.index.models import CaseIndex
+from cases.models import CaseState
+from cases.oversight import charts, forms, kpis
+from cases.oversight import selectors as ovs
+from cases.oversight import services as ovs_services
+from cases.oversight.models import OversightReadLog, SupervisionItem
+from config.errors import HallError
+from tenants.models import Agency, AgencyKind
+
+OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 
 
-@staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
-def dashboard(request):
-    return render(request, "oversight/dashboard.html", {"roles": sorted(request.agency_roles)})
+def oversight_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A supervisor, leader or admin of the oversight body, on the oversight host."""
+
+    @staff_required(*OVERSIGHT_ROLES)
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.tenant.kind != AgencyKind.OVERSIGHT:
+            raise Http404(_("本页面仅供督查机构使用。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _actor(request: HttpRequest) -> services.Actor:
+    return services.Actor.staff(request.user, request.tenant, ip=request.META.get("REMOTE_ADDR") or None)
+
+
+def _agency_by_code(code: str) -> Agency | None:
+    code = (code or "").strip().lower()
+    if not code:
+        return None
+    return (
+        Agency.objects.filter(code=code).exclude(kind__in=[AgencyKind.PORTAL, AgencyKind.OVERSIGHT]).first()
+    )
+
+
+# --- Dashboard and search ------------------------------------------------------------------------
+
+
+@oversight_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = forms.DashboardForm(request.GET or None)
+    filters = ovs.DashboardFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        period = None
+        if data["date_from"] or data["date_to"]:
+            today = timezone.localdate()
+            period = kpis.Period(data["date_from"] or today.replace(day=1), data["date_to"] or today)
+        filters = ovs.DashboardFilters(
+            agency=_agency_by_code(data["agency"]), petition_type=data["petition_type"], period=period
+        )
+    board = ovs.dashboard(filters)
+    month_chart = charts.bar_chart(
+        _("按月收件"), [(row["month"].strftime("%Y-%m"), row["received"]) for row in board.by_month]
+    )
+    type_chart = charts.bar_chart(
+        _("按类型在办"), [(str(row["label"]), row["open"]) for row in board.by_type]
+    )
+    return render(
+        request,
+        "oversight/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "board": board,
+            "month_chart": month_chart,
+            "type_chart": type_chart,
+            "roles": sorted(request.agency_roles),
+        },
+    )
+
+
+@oversight_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    results, has_next, page = [], False, 1
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        query = ovs.CaseSearch(
+            tracking_number=data["tracking_number"],
+            petitioner=data["petitioner"],
+            text=data["text"],
+            agency=_agency_by_code(data["agency"]),
+            state=data["state"],
+            petition_type=data["petition_type"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            overdue_only=data["overdue_only"],
+        )
+        if data["agency"] and query.agency is None:
+            form.add_error("agency", _("没有这个单位代码。"))
+        elif not query.is_empty:
+            try:
+                page = max(int(request.GET.get("page", "1")), 1)
+            except ValueError:
+                page = 1
+            results, has_next = ovs.search_cases(query, page=page)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "oversight/search.html",
+        {
+            "form": form,
+            "results": [(row, selectors.deadline_colour(row)) for row in results],
+            "has_next": has_next,
+            "page": page,
+            "query_string": params.urlencode(),
+        },
+    )
+
+
+# --- Reading a case (GET only: oversight changes nothing here) -----------------------------------
+
+
+@oversight_required
+@require_GET
+def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
+    view = access.case_for_oversight(case_uuid)  # 404 for an unknown case
+    index = view.index
+    form = forms.ReasonForm(request.GET if "reason" in request.GET else None)
+    if not form.is_bound or not form.is_valid():
+        # Every read is logged with its reason: ask for it first (nothing of the case shown yet).
+        return render(request, "oversight/case_reason.html", {"index": index, "form": form})
+    try:
+        ovs_services.log_case_read(
+            actor=_actor(request), index=view.index, reason=form.cleaned_data["reason"]
+        )
+    except HallError as exc:
+        form.add_error("reason", exc.message)
+        return render(
+            request, "oversight/case_reason.html", {"index": index, "form": form}, status=exc.status
+        )
+    return render(
+        request,
+        "oversight/case_read.html",
+        {
+            "view": view,
+            "case": view.case,
+            "index": view.index,
+            "reason": form.cleaned_data["reason"],
+            "petitioner": services.petitioner_for_staff(view.case, request.tenant),
+            "timeline": selectors.timeline(view, for_citizen=False),
+            "documents": selectors.documents(view, for_citizen=False),
+            "attachments": selectors.attachments(view, viewer_agency=request.tenant),
+            "deadlines": selectors.deadlines(view),
+            "supervision": ovs.supervision_for_case(view.index.case_uuid),
+            "supervision_form": forms.SupervisionForm(
+                initial={"tracking_numbers": view.index.tracking_number}
+            ),
+        },
+    )
+
+
+@oversight_required
+@require_GET
+def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
+    """A protected reporter's identity, read through the core service that logs every read."""
+    view = access.case_for_oversight(case_uuid)
+    form = forms.PurposeForm(request.GET if "purpose" in request.GET else None)
+    identity = None
+    status = 200
+    if form.is_bound and form.is_valid():
+        try:
+            identity = services.read_protected_identity(
+                case_uuid=view.index.case_uuid, actor=_actor(request), purpose=form.cleaned_data["purpose"]
+            )
+        except HallError as exc:
+            form.add_error("purpose", exc.message)
+            status = exc.status
+    return render(
+        request,
+        "oversight/case_identity.html",
+        {"index": view.index, "form": form, "identity": identity},
+        status=status,
+    )
+
+
+@oversight_required
+@require_GET
+def read_log(request: HttpRequest) -> HttpResponse:
+    rows = OversightReadLog.objects.select_related("user", "agency").order_by("-at")[:200]
+    return render(request, "oversight/read_log.html", {"rows": rows})
+
+
+# --- KPIs and the ranking ------------------------------------------------------------------------
+
+
+def _ranking(request: HttpRequest):
+    today = timezone.localdate()
+    period = kpis.Period.parse_month(request.GET.get("month", ""), default=today)
+    sort = request.GET.get("sort", "on_time_completion")
+    if sort not in kpis.KPI_KEYS:
+        sort = "on_time_completion"
+    definitions, rows = kpis.ranking(period, sort=sort, today=today)
+    return period, sort, definitions, rows
+
+
+@oversight_required
+@require_GET
+def kpi_ranking(request: HttpRequest) -> HttpResponse:
+    period, sort, definitions, rows = _ranking(request)
+    chosen = next(k for k in definitions if k.key == sort)
+    chart_rows = rows[:30]
+    chart = charts.bar_chart(
+        str(chosen.label),
+        [(row.agency_name, row.values[sort].value) for row in chart_rows],
+        scale_max=100 if chosen.is_rate else None,
+        unit="%" if chosen.is_rate else "",
+    )
+    table = [(row, [row.values[k.key] for k in definitions]) for row in rows]
+    return render(
+        request,
+        "oversight/kpis.html",
+        {
+            "period": period,
+            "sort": sort,
+            "definitions": definitions,
+            "table": table,
+            "chosen": chosen,
+            "chart": chart,
+            "chart_truncated": len(rows) > len(chart_rows),
+            "month": period.month_key,
+        },
+    )
+
+
+def export_rows(definitions, rows) -> tuple[list[str], list[list]]:
+    """Header and rows of the 通报 export: the ranking's rows, every KPI with its counts."""
+    header = [_("名次"), _("单位代码"), _("单位")]
+    for kpi in definitions:
+        if kpi.is_rate:
+            header += [f"{kpi.label}（%）", f"{kpi.label} {_('分子')}", f"{kpi.label} {_('分母')}"]
+        else:
+            header += [str(kpi.label), f"{kpi.label} {_('件数')}"]
+    body = []
+    for row in rows:
+        line: list = [row.rank, row.agency_code, row.agency_name]
+        for kpi in definitions:
+            value = row.values[kpi.key]
+            shown = float(value.value) if value.value is not None else None
+            line += [shown, value.numerator, value.denominator] if kpi.is_rate else [shown, value.denominator]
+        body.append(line)
+    return [str(h) for h in header], body
+
+
+@oversight_required
+@require_GET
+def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+
+    period, sort, definitions, rows = _ranking(request)
+    header, body = export_rows(definitions, rows)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = period.month_key
+    sheet.append([_("信访工作通报"), period.label, _("排序指标"), sort])
+    sheet.append(header)
+    for line in body:
+        sheet.append(line)
+    notes = book.create_sheet(_("指标口径"))
+    notes.append([_("指标"), _("计算公式")])
+    for kpi in definitions:
+        notes.append([str(kpi.label), str(kpi.formula)])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ranking-{period.month_key}.xlsx"'
+    return response
+
+
+@oversight_required
+@require_GET
+def kpi_export_csv(request: HttpRequest) -> HttpResponse:
+    period, sort, definitions, rows = _ranking(request)
+    header, body = export_rows(definitions, rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for line in body:
+        writer.writerow(["" if cell is None else cell for cell in line])
+    # A byte-order mark so that spreadsheet programs read the Chinese as UTF-8.
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ranking-{period.month_key}.csv"'
+    return response
+
+
+# --- Supervision ---------------------------------------------------------------------------------
+
+
+@oversight_required
+@require_GET
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    agency = _agency_by_code(request.GET.get("agency", ""))
+    items = ovs.supervision_items(agency=agency, status=status)[:200]
+    return render(
+        request,
+        "oversight/supervision_list.html",
+        {"items": items, "status": status, "agency": agency, "today": timezone.localdate()},
+    )
+
+
+@oversight_required
+@require_http_methods(["GET", "POST"])
+def supervision_new(request: HttpRequest) -> HttpResponse:
+    """Issue a reminder or order on one or many cases; cases held by several agencies give one item
+    per agency (each agency answers for its own cases)."""
+    if request.method == "GET":
+        initial = {"tracking_numbers": "\n".join(request.GET.getlist("n"))}
+        form = forms.SupervisionForm(initial=initial)
+        return render(request, "oversight/supervision_new.html", {"form": form})
+    form = forms.SupervisionForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        found = {
+            row.tracking_number: row
+            for row in CaseIndex.objects.filter(tracking_number__in=data["tracking_numbers"]).select_related(
+                "holder"
+            )
+        }
+        missing = [n for n in data["tracking_numbers"] if n not in found]
+        if missing:
+            form.add_error("tracking_numbers", _("找不到这些信访件：%(n)s") % {"n": "、".join(missing)})
+        else:
+            by_agency: dict[int, list[CaseIndex]] = {}
+            for number in data["tracking_numbers"]:
+                by_agency.setdefault(found[number].holder_id, []).append(found[number])
+            try:
+                with transaction.atomic():
+                    issued = [
+                        ovs_services.issue_supervision(
+                            actor=_actor(request),
+                            agency=rows[0].holder,
+                            case_uuids=[r.case_uuid for r in rows],
+                            kind=data["kind"],
+                            message=data["message"],
+                            answer_due=data["answer_due"],
+                        )
+                        for rows in by_agency.values()
+                    ]
+            except HallError as exc:
+                for name, message in (exc.details.get("fields") or {}).items():
+                    form.add_error(name if name in form.fields else None, message)
+                if not exc.details.get("fields"):
+                    form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("已发出 %(count)s 份督办事项。") % {"count": len(issued)})
+                if len(issued) == 1:
+                    return redirect("oversight:supervision_item", item_id=issued[0].pk)
+                return redirect(reverse("oversight:supervision_list"))
+    return render(request, "oversight/supervision_new.html", {"form": form}, status=status)
+
+
+@oversight_required
+@require_GET
+def supervision_item(request: HttpRequest, item_id) -> HttpResponse:
+    item = get_object_or_404(
+        SupervisionItem.objects.select_related("agency", "issued_by", "answered_by"), pk=item_id
+    )
+    return render(
+        request,
+        "oversight/supervision_item.html",
+        {"item": item, "today": timezone.localdate(), "states": dict(CaseState.choices)},
+    )

@@ -1,4 +1,8 @@
-"""The Celery app. tenant-schemas-celery carries the tenant schema into every task."""
+"""The Celery app. tenant-schemas-celery carries the tenant schema into every task.
+
+Start a worker with beat (the daily deadline sweep, settings.CELERY_BEAT_SCHEDULE) from the repository root:
+``.venv/bin/celery --workdir platform -A config.celery_app worker -B``. Beat runs in the public schema.
+"""
 
 import os
 import sys

@@ -1,0 +1,71 @@
+"""Forms of the oversight pages. They parse input only: the rules are the services'."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import CaseState, PetitionType
+from cases.oversight.models import SupervisionKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+ALL = _("全部")
+
+
+def _with_blank(choices):
+    return [("", ALL), *choices]
+
+
+class SearchForm(forms.Form):
+    tracking_number = forms.CharField(label=_("信访件编号"), required=False, max_length=32)
+    petitioner = forms.CharField(label=_("信访人"), required=False, max_length=50)
+    text = forms.CharField(label=_("标题关键词"), required=False, max_length=100)
+    agency = forms.CharField(label=_("承办单位代码"), required=False, max_length=20)
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=_with_blank(CaseState.choices))
+    petition_type = forms.ChoiceField(
+        label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
+    )
+    date_from = forms.DateField(label=_("提交日期自"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("提交日期至"), required=False, widget=DATE)
+    overdue_only = forms.BooleanField(label=_("仅显示已超期"), required=False)
+
+
+class DashboardForm(forms.Form):
+    agency = forms.CharField(label=_("单位代码"), required=False, max_length=20)
+    petition_type = forms.ChoiceField(
+        label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
+    )
+    date_from = forms.DateField(label=_("收件日期自"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("收件日期至"), required=False, widget=DATE)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("查阅事由"), max_length=200)
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.CharField(label=_("查看用途"), max_length=200)
+
+
+class SupervisionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=SupervisionKind.choices)
+    tracking_numbers = forms.CharField(
+        label=_("信访件编号（每行一个，可多件）"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    message = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 4}))
+    answer_due = forms.DateField(label=_("反馈期限"), widget=DATE)
+
+    def clean_tracking_numbers(self) -> list[str]:
+        numbers = [n.strip().upper() for n in re.split(r"[\s,，;；]+", self.cleaned_data["tracking_numbers"])]
+        numbers = [n for n in dict.fromkeys(numbers) if n]
+        if not numbers:
+            raise forms.ValidationError(_("请至少填写一个信访件编号。"))
+        return numbers
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("反馈情况"), widget=forms.Textarea(attrs={"rows": 5}))

@@ -1,0 +1,359 @@
+"""The KPIs the oversight body ranks agencies by (the monthly 通报), each defined once, here.
+
+All of them are computed for every agency and one period in ONE aggregate query over the public
+CaseIndex (conditional COUNT/AVG grouped by agency): never a query per agency or per schema.
+
+Conventions shared by every KPI
+-------------------------------
+- A *period* is a range of local calendar days [start, end], both included (Asia/Shanghai). A moment
+  (``*_at``) is "in the period" when its local date is; a deadline (``*_due``, a date) when the date is.
+- "Met on time": the local date of the completing moment is on or before the due date (a deadline
+  ends at 24:00 of its last day, 民法典 art. 203).
+- The *responsible agency* of a case is the agency that accepted it (``accepting_agency``) or, when
+  no agency has accepted it (pending, not accepted, linked), the agency holding it now (``holder``).
+  Every KPI groups by it, so a case counts for exactly one agency.
+- A rate is numerator ÷ denominator × 100, shown with one decimal; with a zero denominator it is
+  undefined (shown "—") and ranked last.
+- Cases still running whose deadline falls in the period but has not passed yet (today ≤ due) are
+  left out of the on-time denominators: nobody is late on them yet.
+
+The definitions (``today`` is the day the table is computed):
+
+1. 及时受理率 timely acceptance rate =
+   #{acceptance decided (``acceptance_decided_at``) on or before ``acceptance_due``}
+   ÷ #{``acceptance_due`` in the period, and (decided, or ``acceptance_due`` < today)}.
+   Only cases received by an agency that had to decide acceptance have ``acceptance_due``
+   (信访工作条例 art. 23: 15 days from receipt); both accepting and not accepting count as decided.
+2. 按期办结率 on-time completion rate =
+   #{replied (``replied_at``) on or before ``handling_due``}
+   ÷ #{accepted (``accepted_at`` set, ``handling_due`` set), and (``handling_due`` in the period or
+   ``replied_at`` in the period), and (replied, or ``handling_due`` < today)}.
+   ``handling_due`` already includes an approved extension (art. 34).
+3. 参评率 participation rate = #{evaluated (``satisfaction`` ≠ "")} ÷ #{``replied_at`` in the period}.
+4. 满意率 satisfaction rate = #{``satisfaction`` ∈ {满意 satisfied, 基本满意 basically}}
+   ÷ #{``replied_at`` in the period and evaluated}.
+5. 重复信访率 repeat-petition rate = #{``linked_to`` set (filed again while the same matter was open,
+   art. 19; state 重复信访（已关联）)} ÷ #{``submitted_at`` in the period} (every petition received).
+6. 平均受理天数 average days to accept = mean(``acceptance_decided_at`` − ``received_at``) in days,
+   over cases with ``acceptance_decided_at`` in the period and ``received_at`` set.
+7. 平均答复天数 average days to reply = mean(``replied_at`` − ``accepted_at``) in days, over cases with
+   ``replied_at`` in the period and ``accepted_at`` set.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cases.index.models import CaseIndex
+from cases.models import Satisfaction
+from tenants.models import Agency, AgencyKind
+
+# --- Periods -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local calendar days [start, end], both included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+
+    @classmethod
+    def parse_month(cls, text: str, *, default: date) -> Period:
+        """ "2026-05" → May 2026; anything else → the month of ``default``."""
+        try:
+            year, month = (int(part) for part in text.split("-", 1))
+            return cls.month(year, month)
+        except (ValueError, TypeError):
+            return cls.month(default.year, default.month)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+    @property
+    def month_key(self) -> str:
+        return f"{self.start.year:04d}-{self.start.month:02d}"
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """[first instant, first instant after] in local time, for filtering datetime columns."""
+        tz = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+
+def _at_in(name: str, period: Period) -> Q:
+    low, high = period.moments()
+    return Q(**{f"{name}__gte": low, f"{name}__lt": high})
+
+
+def _due_in(name: str, period: Period) -> Q:
+    return Q(**{f"{name}__gte": period.start, f"{name}__lte": period.end})
+
+
+def _met(done_at: str, due: str) -> Q:
+    """The local date of ``done_at`` is on or before the date ``due``."""
+    return Q(**{f"{done_at}__isnull": False, f"{done_at}_local__lte": F(due)})
+
+
+# --- The KPI definitions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: a rate (numerator ÷ denominator) or an average (of ``average`` over ``denominator``)."""
+
+    key: str
+    label: str | Promise
+    formula: str | Promise
+    denominator: Q
+    numerator: Q | None = None  # rates
+    average: F | None = None  # averages: an interval expression
+    higher_is_better: bool = True
+
+    @property
+    def is_rate(self) -> bool:
+        return self.numerator is not None
+
+
+def timely_acceptance(period: Period, today: date) -> Kpi:
+    """及时受理率 = #{decided on or before acceptance_due} ÷ #{acceptance_due in the period and
+    (decided or acceptance_due < today)}. See the module docstring, definition 1."""
+    denominator = _due_in("acceptance_due", period) & (
+        Q(acceptance_decided_at__isnull=False) | Q(acceptance_due__lt=today)
+    )
+    return Kpi(
+        "timely_acceptance",
+        _("及时受理率"),
+        _("按期告知受理与否的件数 ÷ 告知期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=denominator & _met("acceptance_decided_at", "acceptance_due"),
+    )
+
+
+def on_time_completion(period: Period, today: date) -> Kpi:
+    """按期办结率 = #{replied on or before handling_due} ÷ #{accepted, handling_due set, (handling_due
+    in the period or replied in the period) and (replied or handling_due < today)}. Definition 2."""
+    denominator = (
+        Q(accepted_at__isnull=False, handling_due__isnull=False)
+        & (_due_in("handling_due", period) | _at_in("replied_at", period))
+        & (Q(replied_at__isnull=False) | Q(handling_due__lt=today))
+    )
+    return Kpi(
+        "on_time_completion",
+        _("按期办结率"),
+        _("在办理期限内书面答复的件数 ÷ 办理期限在本期内到期或在本期内答复的已受理件数"),
+        denominator=denominator,
+        numerator=denominator & _met("replied_at", "handling_due"),
+    )
+
+
+def participation(period: Period, today: date) -> Kpi:
+    """参评率 = #{evaluated} ÷ #{replied in the period}. Definition 3."""
+    denominator = _at_in("replied_at", period)
+    return Kpi(
+        "participation",
+        _("参评率"),
+        _("已评价件数 ÷ 本期内答复的件数"),
+        denominator=denominator,
+        numerator=denominator & ~Q(satisfaction=""),
+    )
+
+
+def satisfaction(period: Period, today: date) -> Kpi:
+    """满意率 = #{satisfied or basically satisfied} ÷ #{replied in the period and evaluated}.
+    Definition 4."""
+    denominator = _at_in("replied_at", period) & ~Q(satisfaction="")
+    return Kpi(
+        "satisfaction",
+        _("满意率"),
+        _("（满意 + 基本满意）件数 ÷ 本期内答复且已评价的件数"),
+        denominator=denominator,
+        numerator=denominator & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
+    )
+
+
+def repeat_petition(period: Period, today: date) -> Kpi:
+    """重复信访率 = #{linked_to set} ÷ #{submitted in the period}. Definition 5 (lower is better)."""
+    denominator = _at_in("submitted_at", period)
+    return Kpi(
+        "repeat_petition",
+        _("重复信访率"),
+        _("重复信访（已关联原件）件数 ÷ 本期内收到的信访件数"),
+        denominator=denominator,
+        numerator=denominator & Q(linked_to__isnull=False),
+        higher_is_better=False,
+    )
+
+
+def average_days_to_accept(period: Period, today: date) -> Kpi:
+    """平均受理天数 = mean(acceptance_decided_at − received_at) in days, decided in the period.
+    Definition 6 (lower is better)."""
+    return Kpi(
+        "days_to_accept",
+        _("平均受理天数"),
+        _("本期内告知受理与否的各件（告知时间 − 收到时间）的平均天数"),
+        denominator=_at_in("acceptance_decided_at", period) & Q(received_at__isnull=False),
+        average=F("acceptance_decided_at") - F("received_at"),
+        higher_is_better=False,
+    )
+
+
+def average_days_to_reply(period: Period, today: date) -> Kpi:
+    """平均答复天数 = mean(replied_at − accepted_at) in days, replied in the period.
+    Definition 7 (lower is better)."""
+    return Kpi(
+        "days_to_reply",
+        _("平均答复天数"),
+        _("本期内答复的各件（答复时间 − 受理时间）的平均天数"),
+        denominator=_at_in("replied_at", period) & Q(accepted_at__isnull=False),
+        average=F("replied_at") - F("accepted_at"),
+        higher_is_better=False,
+    )
+
+
+KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
+    timely_acceptance,
+    on_time_completion,
+    participation,
+    satisfaction,
+    repeat_petition,
+    average_days_to_accept,
+    average_days_to_reply,
+)
+KPI_KEYS = (
+    "timely_acceptance",
+    "on_time_completion",
+    "participation",
+    "satisfaction",
+    "repeat_petition",
+    "days_to_accept",
+    "days_to_reply",
+)
+
+
+def kpis(period: Period, today: date) -> list[Kpi]:
+    return [build(period, today) for build in KPI_BUILDERS]
+
+
+# --- One query for every agency ------------------------------------------------------------------
+
+
+@dataclass
+class KpiValue:
+    numerator: int | None  # None for averages
+    denominator: int
+    value: Decimal | None  # percent (rates) or days (averages), one decimal; None when undefined
+
+
+@dataclass
+class KpiRow:
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    values: dict[str, KpiValue] = field(default_factory=dict)
+    rank: int | None = None
+
+
+def _one_decimal(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _days(interval) -> Decimal | None:
+    if interval is None:
+        return None
+    return _one_decimal(interval.total_seconds() / 86400)
+
+
+def _holders() -> list[Agency]:
+    return list(
+        Agency.objects.filter(
+            kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+        ).order_by("sort_order", "code")
+    )
+
+
+def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
+    """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list."""
+    today = today or timezone.localdate()
+    definitions = kpis(period, today)
+    aggregates: dict[str, object] = {}
+    for kpi in definitions:
+        aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
+        if kpi.is_rate:
+            aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
+        else:
+            aggregates[f"{kpi.key}__a"] = Avg(kpi.average, filter=kpi.denominator)
+    # Only rows that can count anywhere: an OR of the period conditions (each served by an index).
+    touches_period = (
+        _due_in("acceptance_due", period)
+        | _due_in("handling_due", period)
+        | _at_in("replied_at", period)
+        | _at_in("acceptance_decided_at", period)
+        | _at_in("submitted_at", period)
+    )
+    grouped = (
+        CaseIndex.objects.filter(touches_period)
+        .annotate(
+            kpi_agency=Coalesce("accepting_agency_id", "holder_id"),
+            acceptance_decided_at_local=TruncDate("acceptance_decided_at"),
+            replied_at_local=TruncDate("replied_at"),
+        )
+        .values("kpi_agency")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    by_agency = {row["kpi_agency"]: row for row in grouped}
+    rows = []
+    for agency in _holders():
+        found = by_agency.get(agency.pk, {})
+        row = KpiRow(agency.pk, agency.code, agency.display_name())
+        for kpi in definitions:
+            denominator = found.get(f"{kpi.key}__d", 0)
+            if kpi.is_rate:
+                numerator = found.get(f"{kpi.key}__n", 0)
+                value = _one_decimal(Decimal(numerator) * 100 / denominator) if denominator else None
+                row.values[kpi.key] = KpiValue(numerator, denominator, value)
+            else:
+                row.values[kpi.key] = KpiValue(None, denominator, _days(found.get(f"{kpi.key}__a")))
+        rows.append(row)
+    return definitions, rows
+
+
+def ranking(
+    period: Period, *, sort: str = "on_time_completion", today: date | None = None
+) -> tuple[list[Kpi], list[KpiRow]]:
+    """The 通报 table: every agency ranked by one KPI (best first; undefined values last, by name).
+
+    The page, the .xlsx and the .csv export all show exactly these rows.
+    """
+    definitions, rows = kpi_table(period, today=today)
+    by_key = {kpi.key: kpi for kpi in definitions}
+    kpi = by_key.get(sort) or by_key["on_time_completion"]
+    defined = [r for r in rows if r.values[kpi.key].value is not None]
+    undefined = [r for r in rows if r.values[kpi.key].value is None]
+    sign = -1 if kpi.higher_is_better else 1
+    defined.sort(key=lambda r: (sign * r.values[kpi.key].value, r.agency_code))  # type: ignore[operator]
+    previous, rank = None, 0
+    for position, row in enumerate(defined, start=1):
+        value = row.values[kpi.key].value
+        if value != previous:  # equal values share a rank (1, 2, 2, 4)
+            rank, previous = position, value
+        row.rank = rank
+    return definitions, defined + undefined

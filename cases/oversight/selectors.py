@@ -1,0 +1,221 @@
+"""Oversight reads across every agency, each a fixed number of queries on the public CaseIndex
+whatever the number of agency schemas."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cases.index.models import CaseIndex
+from cases.models import CaseState, PetitionType
+from cases.oversight.kpis import Period
+from cases.oversight.models import SupervisionItem
+from tenants.models import Agency
+
+DUE_SOON_DAYS = 3  # as workdays.rules.deadline_status: due within 3 days is "due soon"
+BY_AGENCY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    agency: Agency | None = None
+    petition_type: str = ""
+    period: Period | None = None  # applies to "received" counts and the monthly series
+
+
+@dataclass
+class Dashboard:
+    totals: dict
+    by_agency: list[dict]
+    by_agency_truncated: bool
+    by_type: list[dict]
+    by_month: list[dict]
+    supervision: dict
+
+
+def _counts(today: date, period: Period | None) -> dict:
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    counts = {
+        "open": Count("pk", filter=Q(is_open=True)),
+        "due_soon": Count("pk", filter=Q(is_open=True, next_due__gte=today, next_due__lte=soon)),
+        "overdue": Count("pk", filter=Q(is_open=True, next_due__lt=today)),
+    }
+    if period is not None:
+        low, high = period.moments()
+        counts["received"] = Count("pk", filter=Q(submitted_at__gte=low, submitted_at__lt=high))
+    return counts
+
+
+def _scope(filters: DashboardFilters) -> QuerySet[CaseIndex]:
+    rows = CaseIndex.objects.all()
+    if filters.agency is not None:
+        rows = rows.filter(holder=filters.agency)
+    if filters.petition_type:
+        rows = rows.filter(petition_type=filters.petition_type)
+    if filters.period is not None:
+        # Only rows that count somewhere: open ones and the ones received in the period.
+        low, high = filters.period.moments()
+        rows = rows.filter(Q(is_open=True) | Q(submitted_at__gte=low, submitted_at__lt=high))
+    else:
+        rows = rows.filter(is_open=True)
+    return rows
+
+
+def dashboard(filters: DashboardFilters, *, today: date | None = None) -> Dashboard:
+    """Open / due soon / overdue (and received in the period) in total, by agency, by type and by
+    month: five aggregate queries on the index, plus the agency names and the supervision counts."""
+    today = today or timezone.localdate()
+    scope = _scope(filters)
+    counts = _counts(today, filters.period)
+    totals = scope.aggregate(**counts)
+
+    by_holder = list(
+        scope.values("holder_id")
+        .annotate(**counts)
+        .order_by("-overdue", "-open", "holder_id")[: BY_AGENCY_LIMIT + 1]
+    )
+    truncated = len(by_holder) > BY_AGENCY_LIMIT
+    by_holder = by_holder[:BY_AGENCY_LIMIT]
+    names = {
+        a.pk: a
+        for a in Agency.objects.filter(pk__in=[row["holder_id"] for row in by_holder]).only(
+            "code", "name_zh", "name_en"
+        )
+    }
+    for row in by_holder:
+        row["agency"] = names.get(row["holder_id"])
+
+    type_labels = dict(PetitionType.choices)
+    by_type = [
+        {**row, "label": type_labels.get(row["petition_type"], row["petition_type"])}
+        for row in scope.values("petition_type").annotate(**counts).order_by("petition_type")
+    ]
+
+    period = filters.period or Period(date(today.year - 1, today.month, 1), today)
+    low, high = period.moments()
+    monthly = CaseIndex.objects.filter(submitted_at__gte=low, submitted_at__lt=high)
+    if filters.agency is not None:
+        monthly = monthly.filter(holder=filters.agency)
+    if filters.petition_type:
+        monthly = monthly.filter(petition_type=filters.petition_type)
+    by_month = [
+        {"month": row["month"], "received": row["received"], "still_open": row["still_open"]}
+        for row in monthly.annotate(month=TruncMonth("submitted_at"))
+        .values("month")
+        .annotate(received=Count("pk"), still_open=Count("pk", filter=Q(is_open=True)))
+        .order_by("month")
+    ]
+
+    items = SupervisionItem.objects.all()
+    if filters.agency is not None:
+        items = items.filter(agency=filters.agency)
+    supervision = items.aggregate(
+        unanswered=Count("pk", filter=Q(answered_at__isnull=True)),
+        overdue=Count("pk", filter=Q(answered_at__isnull=True, answer_due__lt=today)),
+    )
+    return Dashboard(totals, by_holder, truncated, by_type, by_month, supervision)
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+TRACKING_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{3,}$")
+SEARCH_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    tracking_number: str = ""
+    petitioner: str = ""
+    text: str = ""
+    agency: Agency | None = None
+    state: str = ""
+    petition_type: str = ""
+    date_from: date | None = None  # submitted on or after (local day)
+    date_to: date | None = None  # submitted on or before (local day)
+    overdue_only: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.tracking_number,
+                self.petitioner,
+                self.text,
+                self.agency,
+                self.state,
+                self.petition_type,
+                self.date_from,
+                self.date_to,
+                self.overdue_only,
+            )
+        )
+
+
+def search_cases(
+    query: CaseSearch, *, page: int = 1, today: date | None = None
+) -> tuple[list[CaseIndex], bool]:
+    """One page of matching cases, newest first, and whether there is a next page.
+
+    ``text`` matches the title (the index holds no body: the full text lives in the agency schema).
+    """
+    rows = CaseIndex.objects.all()
+    number = query.tracking_number.strip().upper()
+    if number:
+        rows = (
+            rows.filter(tracking_number=number)
+            if TRACKING_RE.match(number)
+            else rows.filter(tracking_number__contains=number)
+        )
+    if query.petitioner.strip():
+        rows = rows.filter(petitioner_name__icontains=query.petitioner.strip())
+    if query.text.strip():
+        for word in query.text.split()[:5]:
+            rows = rows.filter(title__icontains=word)
+    if query.agency is not None:
+        rows = rows.filter(holder=query.agency)
+    if query.state in CaseState.values:
+        rows = rows.filter(state=query.state)
+    if query.petition_type in PetitionType.values:
+        rows = rows.filter(petition_type=query.petition_type)
+    if query.date_from or query.date_to:
+        period = Period(query.date_from or date(2000, 1, 1), query.date_to or date(2999, 12, 31))
+        low, high = period.moments()
+        rows = rows.filter(submitted_at__gte=low, submitted_at__lt=high)
+    if query.overdue_only:
+        rows = rows.filter(is_open=True, next_due__lt=today or timezone.localdate())
+    page = max(page, 1)
+    start = (page - 1) * SEARCH_PAGE
+    found = list(
+        rows.select_related("holder").order_by("-submitted_at", "-id")[start : start + SEARCH_PAGE + 1]
+    )
+    return found[:SEARCH_PAGE], len(found) > SEARCH_PAGE
+
+
+def supervision_for_case(case_uuid) -> list[SupervisionItem]:
+    return list(
+        SupervisionItem.objects.filter(cases__contains=[{"uuid": str(case_uuid)}])
+        .select_related("agency", "issued_by", "answered_by")
+        .order_by("-issued_at")
+    )
+
+
+def supervision_items(
+    *, agency: Agency | None = None, status: str = "", today: date | None = None
+) -> QuerySet[SupervisionItem]:
+    """Items, newest first; ``status``: open (unanswered), overdue (unanswered past due), answered."""
+    today = today or timezone.localdate()
+    items = SupervisionItem.objects.select_related("agency", "issued_by", "answered_by")
+    if agency is not None:
+        items = items.filter(agency=agency)
+    if status == "open":
+        items = items.filter(answered_at__isnull=True)
+    elif status == "overdue":
+        items = items.filter(answered_at__isnull=True, answer_due__lt=today)
+    elif status == "answered":
+        items = items.filter(answered_at__isnull=False)
+    return items.order_by("-issued_at")
