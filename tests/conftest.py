@@ -18,6 +18,10 @@ def pytest_configure(config):
 
     # Password hashing is deliberately slow; the suite creates hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Files the tests store go to a throw-away folder, not the development media folder.
+    import tempfile
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="hall-test-media-")
 
 
 def pytest_collection_modifyitems(config, items):
