@@ -1,10 +1,10 @@
 """Documents issued by the services: numbered per agency and year, stored, readable, superseded by scans."""
 
 import io
-from datetime import date
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from pypdf import PdfReader
 
 from cases import services
@@ -31,7 +31,7 @@ def test_acceptance_notice_pdf_names_the_petitioner_the_case_and_the_deadline(
 ):
     docs = {d.kind: d for d in in_schema(agency_a, Document, case_id=accepted_at_a.case_uuid)}
     notice = docs["acceptance_notice"]
-    year = date.today().year
+    year = timezone.localdate().year
     assert notice.number == f"三公信受〔{year}〕1号"
     assert notice.storage_key.startswith(f"ag_gaj/documents/{year}/")
     text = pdf_text(notice.storage_key)
@@ -55,7 +55,7 @@ def test_numbers_count_per_agency_and_kind(file_petition, clerk, bureau, handler
         services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
         services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
     numbers = sorted(d.number for d in in_schema(agency_a, Document, kind="acceptance_notice"))
-    year = date.today().year
+    year = timezone.localdate().year
     assert numbers == [f"三公信受〔{year}〕1号", f"三公信受〔{year}〕2号"]
 
 
