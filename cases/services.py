@@ -76,6 +76,15 @@ class Actor:
         return cls(user=user, agency=agency, roles=frozenset(agency_roles(user, agency)), ip=ip)
 
     @classmethod
+    def from_request(cls, request) -> Actor:
+        """The actor behind a web request: staff of the host's agency, or a citizen on the portal."""
+        ip = request.META.get("REMOTE_ADDR") or None
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or not tenant.schema_name or tenant.kind == AgencyKind.PORTAL:
+            return cls.citizen(request.user, ip=ip)
+        return cls.staff(request.user, tenant, ip=ip)
+
+    @classmethod
     def system(cls) -> Actor:
         return cls(user=None)
 

@@ -38,7 +38,12 @@ DEMO_USERS = [
     DemoUser("handler@lbs.demo.hall", "褚承办", "lbs", (Role.HANDLER,)),
     DemoUser("leader@lbs.demo.hall", "卫主任", "lbs", (Role.LEADER,)),
     DemoUser("admin@lbs.demo.hall", "蒋管理", "lbs", (Role.ADMIN,)),
+    DemoUser("supervisor@xfj.demo.hall", "秦督查", "xfj", (Role.SUPERVISOR,)),
+    DemoUser("supervisor@gaj.demo.hall", "尤督查", "gaj", (Role.SUPERVISOR,)),
+    DemoUser("supervisor@zjj.demo.hall", "许督查", "zjj", (Role.SUPERVISOR,)),
+    DemoUser("supervisor@lbs.demo.hall", "何督查", "lbs", (Role.SUPERVISOR,)),
     DemoUser("supervisor@dcs.demo.hall", "沈督查", "dcs", (Role.SUPERVISOR,)),
+    DemoUser("handler@dcs.demo.hall", "吕承办", "dcs", (Role.HANDLER,)),
     DemoUser("leader@dcs.demo.hall", "韩主任", "dcs", (Role.LEADER,)),
     DemoUser("admin@dcs.demo.hall", "杨管理", "dcs", (Role.ADMIN,)),
 ]

@@ -123,3 +123,37 @@ def test_a_portal_only_process_routes_to_no_staff_page(portal_client, host_clien
 def test_a_staff_only_process_does_not_serve_the_portal(portal_client, host_client, handler_a):
     assert portal_client.get("/").status_code == 404
     assert host_client("gaj", handler_a).get("/").status_code == 200
+
+
+def test_demo_seed_has_a_citizen_and_every_role_in_five_agencies(db):
+    from accounts.models import Membership, Role
+    from tenants.demo import seed_users
+
+    seed_users()
+    seed_users()  # idempotent
+    held = set(Membership.objects.values_list("agency__code", "role"))
+    for code in ("xfj", "gaj", "zjj", "lbs", "dcs"):
+        for role in Role.values:
+            assert (code, role) in held, (code, role)
+    from accounts.models import User
+
+    citizen = User.objects.get(email="citizen@demo.hall")
+    assert not citizen.memberships.exists() and citizen.check_password("hall-demo-2026")
+
+
+def test_actor_from_request_is_staff_on_a_workspace_and_citizen_on_the_portal(
+    rf, handler_a, agency_a, citizen
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from cases.services import Actor
+    from tenants.models import Agency
+
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3")
+    request.user, request.tenant = handler_a, agency_a
+    actor = Actor.from_request(request)
+    assert actor.agency == agency_a and "handler" in actor.roles and actor.ip == "10.1.2.3"
+    request.user, request.tenant = citizen, Agency.objects.get(schema_name="public")
+    assert Actor.from_request(request).is_citizen
+    request.user = AnonymousUser()
+    assert Actor.from_request(request).agency is None
