@@ -151,7 +151,7 @@ def suggest_agencies(case: Case, *, limit: int = 3) -> list[Suggestion]:
             hits = 2 * title.count(word) + body.count(word)
             if agency.kind == AgencyKind.COUNTY:
                 # A county's keywords are its place names: where it happened decides jurisdiction.
-                hits += 3 * location.count(word)
+                hits += 4 * location.count(word)
             if hits:
                 words.append(word)
                 score += hits
