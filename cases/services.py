@@ -19,7 +19,7 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
@@ -411,6 +411,23 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
         raise HallError(_("提交的信访事项有需要修改的地方。"), code="invalid_petition", fields=errors)
 
 
+def _already_submitted(case_id: uuid.UUID, citizen: User | None) -> SubmitResult | None:
+    existing = CaseIndex.objects.filter(case_uuid=case_id).select_related("holder").first()
+    if existing is None:
+        return None
+    if citizen is None or existing.citizen_id != citizen.pk:
+        raise HallError(_("该提交编号已被使用，请刷新页面后重新提交。"), code="submission_id_taken")
+    return SubmitResult(
+        existing.case_uuid,
+        existing.tracking_number,
+        decrypt_text(existing.query_code_encrypted),
+        existing.state,
+        existing.holder.code,
+        existing.linked_to,
+        created=False,
+    )
+
+
 def submit_petition(
     *,
     actor: Actor,
@@ -439,19 +456,9 @@ def submit_petition(
     _validate_petition(petition, petitioner)
 
     case_id = submission_id or uuid.uuid4()
-    existing = CaseIndex.objects.filter(case_uuid=case_id).select_related("holder").first()
+    existing = _already_submitted(case_id, citizen)
     if existing is not None:
-        if citizen is None or existing.citizen_id != citizen.pk:
-            raise HallError(_("该提交编号已被使用，请刷新页面后重新提交。"), code="submission_id_taken")
-        return SubmitResult(
-            existing.case_uuid,
-            existing.tracking_number,
-            decrypt_text(existing.query_code_encrypted),
-            existing.state,
-            existing.holder.code,
-            existing.linked_to,
-            created=False,
-        )
+        return existing
 
     is_report = petition.petition_type == PetitionType.REPORT
     holder = filed_with
@@ -464,136 +471,146 @@ def submit_petition(
     if citizen is not None:
         open_match, terminated_match = _find_prior_matter(citizen, petition)
 
-    with transaction.atomic():
-        tracking = _next_tracking_number(timezone.localdate(now).year)
-        query_code = "".join(secrets.choice(_QUERY_ALPHABET) for _i in range(8))
-        state = CaseState.SUBMITTED if holder.kind == AgencyKind.BUREAU else CaseState.RECEIVED
-        if open_match is not None:
-            state = CaseState.LINKED
-        elif terminated_match is not None:
-            state = CaseState.NOT_ACCEPTED
-        index = CaseIndex(
-            case_uuid=case_id,
-            tracking_number=tracking,
-            query_code_encrypted=encrypt_text(query_code),
-            citizen=citizen,
-            holder=holder,
-            filed_with=filed_with,
-            petition_type=petition.petition_type,
-            channel=channel,
-            title=petition.title,
-            petitioner_name=PROTECTED_NAME if is_report else petitioner.name,
-            is_public=petition.is_public and not is_report,
-            state=state,
-            submitted_at=now,
-        )
-        if is_report:
-            ProtectedIdentity.objects.create(
+    try:
+        with transaction.atomic():
+            tracking = _next_tracking_number(timezone.localdate(now).year)
+            query_code = "".join(secrets.choice(_QUERY_ALPHABET) for _i in range(8))
+            state = CaseState.SUBMITTED if holder.kind == AgencyKind.BUREAU else CaseState.RECEIVED
+            if open_match is not None:
+                state = CaseState.LINKED
+            elif terminated_match is not None:
+                state = CaseState.NOT_ACCEPTED
+            index = CaseIndex(
                 case_uuid=case_id,
-                reported_agency=petition.reported_agency,
-                encrypted=encrypt_text(json.dumps(petitioner.__dict__, ensure_ascii=False)),
-            )
-        with schema_context(holder.schema_name):
-            case = Case(
-                id=case_id,
                 tracking_number=tracking,
-                channel=channel,
-                citizen_uuid=citizen.uuid if citizen else None,
-                filed_with=filed_with.code,
+                query_code_encrypted=encrypt_text(query_code),
+                citizen=citizen,
+                holder=holder,
+                filed_with=filed_with,
                 petition_type=petition.petition_type,
-                title=petition.title.strip(),
-                body=petition.body.strip(),
-                location=petition.location.strip(),
-                people_count=petition.people_count,
+                channel=channel,
+                title=petition.title,
+                petitioner_name=PROTECTED_NAME if is_report else petitioner.name,
                 is_public=petition.is_public and not is_report,
-                reported_agency=petition.reported_agency if is_report else "",
-                petitioner_name=PROTECTED_NAME if is_report else petitioner.name.strip(),
-                petitioner_id_number="" if is_report else encrypt_text(petitioner.id_number.strip().upper()),
-                petitioner_phone="" if is_report else petitioner.phone.strip(),
-                petitioner_address="" if is_report else petitioner.address.strip(),
-                identity_protected=is_report,
                 state=state,
                 submitted_at=now,
-                received_at=now,
             )
-            if state == CaseState.SUBMITTED:
-                case.routing_due = clocks.routing_due(now)
-            elif state == CaseState.RECEIVED:
-                case.acceptance_due = clocks.acceptance_due(now)
-            case.save(force_insert=True)
-            Attachment.objects.bulk_create(
-                Attachment(
-                    case=case,
-                    storage_key=a.storage_key,
-                    file_name=a.file_name,
-                    content_type=a.content_type,
-                    size=a.size,
-                    uploaded_by="citizen" if actor.is_citizen else "staff",
-                    protected=is_report,
-                    created_at=now,
+            if is_report:
+                ProtectedIdentity.objects.create(
+                    case_uuid=case_id,
+                    reported_agency=petition.reported_agency,
+                    encrypted=encrypt_text(json.dumps(petitioner.__dict__, ensure_ascii=False)),
                 )
-                for a in petition.attachments
-            )
-            _append_event(
-                case,
-                EventKind.SUBMITTED,
-                actor,
-                agency_code=holder.code,
-                at=now,
-                changes={
-                    "channel": channel,
-                    "filed_with": filed_with.code,
-                    "attachments": len(petition.attachments),
-                },
-                message=str(_("信访事项已提交，编号 %(n)s。") % {"n": tracking}),
-            )
+            with schema_context(holder.schema_name):
+                case = Case(
+                    id=case_id,
+                    tracking_number=tracking,
+                    channel=channel,
+                    citizen_uuid=citizen.uuid if citizen else None,
+                    filed_with=filed_with.code,
+                    petition_type=petition.petition_type,
+                    title=petition.title.strip(),
+                    body=petition.body.strip(),
+                    location=petition.location.strip(),
+                    people_count=petition.people_count,
+                    is_public=petition.is_public and not is_report,
+                    reported_agency=petition.reported_agency if is_report else "",
+                    petitioner_name=PROTECTED_NAME if is_report else petitioner.name.strip(),
+                    petitioner_id_number=""
+                    if is_report
+                    else encrypt_text(petitioner.id_number.strip().upper()),
+                    petitioner_phone="" if is_report else petitioner.phone.strip(),
+                    petitioner_address="" if is_report else petitioner.address.strip(),
+                    identity_protected=is_report,
+                    state=state,
+                    submitted_at=now,
+                    received_at=now,
+                )
+                if state == CaseState.SUBMITTED:
+                    case.routing_due = clocks.routing_due(now)
+                elif state == CaseState.RECEIVED:
+                    case.acceptance_due = clocks.acceptance_due(now)
+                case.save(force_insert=True)
+                Attachment.objects.bulk_create(
+                    Attachment(
+                        case=case,
+                        storage_key=a.storage_key,
+                        file_name=a.file_name,
+                        content_type=a.content_type,
+                        size=a.size,
+                        uploaded_by="citizen" if actor.is_citizen else "staff",
+                        protected=is_report,
+                        created_at=now,
+                    )
+                    for a in petition.attachments
+                )
+                _append_event(
+                    case,
+                    EventKind.SUBMITTED,
+                    actor,
+                    agency_code=holder.code,
+                    at=now,
+                    changes={
+                        "channel": channel,
+                        "filed_with": filed_with.code,
+                        "attachments": len(petition.attachments),
+                    },
+                    message=str(_("信访事项已提交，编号 %(n)s。") % {"n": tracking}),
+                )
+                if open_match is not None:
+                    case.linked_to = open_match.case_uuid
+                    case.closed_at = now
+                    case.save(update_fields=["linked_to", "closed_at"])
+                    _append_event(
+                        case,
+                        EventKind.LINKED,
+                        Actor.system(),
+                        agency_code=holder.code,
+                        at=now,
+                        changes={"linked_to": open_match.tracking_number},
+                        message=str(
+                            _(
+                                "该事项与正在办理的信访件 %(n)s 相同，"
+                                "不作为新的信访事项受理，已关联到原件（第十九条）。"
+                            )
+                            % {"n": open_match.tracking_number}
+                        ),
+                    )
+                elif terminated_match is not None:
+                    case.not_accepted_channel = LawfulChannel.FINAL
+                    case.not_accepted_reason = str(
+                        _("同一事实和理由已于信访件 %(n)s 经复核终结，不再受理（第三十六条）。")
+                        % {"n": terminated_match.tracking_number}
+                    )
+                    case.acceptance_decided_at = case.closed_at = now
+                    case.save(
+                        update_fields=[
+                            "not_accepted_channel",
+                            "not_accepted_reason",
+                            "acceptance_decided_at",
+                            "closed_at",
+                        ]
+                    )
+                    _append_event(
+                        case,
+                        EventKind.NOT_ACCEPTED,
+                        Actor.system(),
+                        agency_code=holder.code,
+                        at=now,
+                        changes={"final_case": terminated_match.tracking_number},
+                        message=case.not_accepted_reason,
+                    )
+            _sync_index(index, case, holder)
             if open_match is not None:
-                case.linked_to = open_match.case_uuid
-                case.closed_at = now
-                case.save(update_fields=["linked_to", "closed_at"])
-                _append_event(
-                    case,
-                    EventKind.LINKED,
-                    Actor.system(),
-                    agency_code=holder.code,
-                    at=now,
-                    changes={"linked_to": open_match.tracking_number},
-                    message=str(
-                        _(
-                            "该事项与正在办理的信访件 %(n)s 相同，"
-                            "不作为新的信访事项受理，已关联到原件（第十九条）。"
-                        )
-                        % {"n": open_match.tracking_number}
-                    ),
-                )
-            elif terminated_match is not None:
-                case.not_accepted_channel = LawfulChannel.FINAL
-                case.not_accepted_reason = str(
-                    _("同一事实和理由已于信访件 %(n)s 经复核终结，不再受理（第三十六条）。")
-                    % {"n": terminated_match.tracking_number}
-                )
-                case.acceptance_decided_at = case.closed_at = now
-                case.save(
-                    update_fields=[
-                        "not_accepted_channel",
-                        "not_accepted_reason",
-                        "acceptance_decided_at",
-                        "closed_at",
-                    ]
-                )
-                _append_event(
-                    case,
-                    EventKind.NOT_ACCEPTED,
-                    Actor.system(),
-                    agency_code=holder.code,
-                    at=now,
-                    changes={"final_case": terminated_match.tracking_number},
-                    message=case.not_accepted_reason,
-                )
-        _sync_index(index, case, holder)
-        if open_match is not None:
-            _record_repeat(open_match.case_uuid, tracking)
-        _notify(index, EventKind.SUBMITTED)
+                _record_repeat(open_match.case_uuid, tracking)
+            _notify(index, EventKind.SUBMITTED)
+    except IntegrityError:
+        # Two submits with the same id raced: the second waited on the first's unique key, which
+        # has now committed; answer with the first petition.
+        again = _already_submitted(case_id, citizen)
+        if again is None:
+            raise
+        return again
     return SubmitResult(case_id, tracking, query_code, state, holder.code, case.linked_to)
 
 
