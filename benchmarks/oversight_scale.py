@@ -1,0 +1,429 @@
+"""Oversight at scale: dashboard, search and KPI table with 1,000 agency schemas and 200,000 cases,
+against 30 agencies and the same 200,000 cases (issue #6: p95 ≤ 300 ms, and at most twice as slow).
+
+    .venv/bin/python benchmarks/oversight_scale.py [--cases 200000] [--agencies 1000] [--runs 30] [--keep]
+
+Runs in a database of its own (hall_bench_oversight on the embedded server, or DATABASE_URL's server
+with that database name). It migrates the public schema, provisions the demo city (30 agencies) with
+the journal replay, bulk-loads the cases into the public CaseIndex with COPY (realistic dates, states,
+deadlines and evaluations over two years), measures, then provisions agencies up to --agencies,
+spreads the same cases over all of them and measures again. Each measurement calls the very selector
+and KPI functions the views call. The database is dropped at the end unless --keep.
+"""
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+BENCH_DB = "hall_bench_oversight"
+TODAY = date(2026, 6, 15)
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅玉兰志强海燕"
+TOPICS = [
+    "小区物业违规收取停车费",
+    "拖欠农民工工资",
+    "道路施工噪音扰民",
+    "宅基地纠纷",
+    "学校乱收补课费",
+    "医保报销不及时",
+    "违章建筑影响采光",
+    "供暖温度不达标",
+    "出租车拒载",
+    "养老金发放延迟",
+    "商品房延期交房",
+    "餐馆油烟扰民",
+    "征地补偿标准偏低",
+    "自来水水质浑浊",
+    "公交线路调整不便",
+    "企业排放污水",
+    "社区停车位不足",
+    "低保资格认定",
+    "噪音夜间施工",
+    "网约车平台纠纷",
+]
+PLACES = ["湖滨区", "陕州区", "义马市", "灵宝市", "渑池县", "卢氏县", "开发区", "示范区"]
+
+
+def configure_database() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        import dj_database_url
+
+        _recreate(dj_database_url.parse(url), BENCH_DB)
+        base, _, _ = url.rpartition("/")
+        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
+    else:
+        os.environ["HALL_EMBEDDED_DB_NAME"] = BENCH_DB
+        from config.embedded_db import embedded_database
+
+        _recreate(embedded_database("postgres"), BENCH_DB)
+
+
+def _connect(config: dict, name: str):
+    import psycopg2
+
+    return psycopg2.connect(
+        dbname=name,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+
+
+def _recreate(config: dict, name: str, *, drop_only: bool = False) -> None:
+    conn = _connect(config, "postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+# --- Data ----------------------------------------------------------------------------------------
+
+
+def _moment(day: date, rng: random.Random):
+    from django.utils import timezone
+
+    return datetime.combine(
+        day, dtime(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=timezone.get_current_timezone()
+    )
+
+
+def case_rows(count: int, holder_ids: list[int], rng: random.Random):
+    """Yield tab-separated CaseIndex rows: two years of petitions with a realistic life cycle."""
+    start = TODAY - timedelta(days=730)
+    columns = []
+    for n in range(1, count + 1):
+        submitted_day = start + timedelta(days=int(730 * rng.random() ** 0.8))
+        submitted = _moment(submitted_day, rng)
+        holder = rng.choice(holder_ids)
+        age = (TODAY - submitted_day).days
+        f: dict = {
+            "received_at": submitted,
+            "accepted_at": None,
+            "acceptance_decided_at": None,
+            "replied_at": None,
+            "closed_at": None,
+            "accepting_agency_id": None,
+            "acceptance_due": submitted_day + timedelta(days=15),
+            "handling_due": None,
+            "review_request_due": None,
+            "next_due": None,
+            "next_due_kind": "",
+            "satisfaction": "",
+            "linked_to": None,
+            "state": "received",
+            "is_open": True,
+        }
+        roll = rng.random()
+        if roll < 0.04:
+            f.update(
+                state="linked",
+                is_open=False,
+                linked_to=uuid.uuid4(),
+                acceptance_due=None,
+                closed_at=submitted,
+            )
+        elif age < 15 and roll < 0.5:
+            f.update(next_due=f["acceptance_due"], next_due_kind="acceptance")
+        elif roll < 0.10:
+            decided = _moment(submitted_day + timedelta(days=rng.randint(1, 18)), rng)
+            f.update(state="not_accepted", is_open=False, acceptance_decided_at=decided, closed_at=decided)
+        else:
+            decided_day = submitted_day + timedelta(days=rng.randint(1, 17))
+            if decided_day > TODAY:
+                f.update(next_due=f["acceptance_due"], next_due_kind="acceptance")
+            else:
+                accepted = _moment(decided_day, rng)
+                handling_due = decided_day + timedelta(days=60)
+                f.update(
+                    state="accepted",
+                    accepted_at=accepted,
+                    acceptance_decided_at=accepted,
+                    accepting_agency_id=holder,
+                    handling_due=handling_due,
+                )
+                reply_day = decided_day + timedelta(days=rng.randint(10, 75))
+                if reply_day > TODAY:
+                    f.update(next_due=handling_due, next_due_kind="handling")
+                else:
+                    replied = _moment(reply_day, rng)
+                    review_due = reply_day + timedelta(days=30)
+                    f.update(replied_at=replied, review_request_due=review_due)
+                    if rng.random() < 0.7:
+                        f["satisfaction"] = rng.choices(["satisfied", "basically", "unsatisfied"], [6, 3, 1])[
+                            0
+                        ]
+                    if review_due < TODAY:
+                        f.update(
+                            state="closed",
+                            is_open=False,
+                            closed_at=_moment(review_due + timedelta(days=1), rng),
+                        )
+                    else:
+                        f.update(state="replied")
+        topic = rng.choice(TOPICS)
+        values = [
+            str(uuid.uuid4()),
+            f"SMX-{submitted_day.year}-{n:06d}",
+            "x",
+            holder,
+            holder,
+            rng.choice(["complaint", "request", "suggestion", "opinion", "consultation", "report"]),
+            "online",
+            f"{rng.choice(PLACES)}{topic}",
+            rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+            False,
+            f["state"],
+            f["is_open"],
+            f["linked_to"],
+            submitted,
+            f["received_at"],
+            f["accepted_at"],
+            f["acceptance_decided_at"],
+            f["replied_at"],
+            f["closed_at"],
+            f["accepting_agency_id"],
+            f["acceptance_due"],
+            f["handling_due"],
+            f["review_request_due"],
+            False,
+            f["next_due"],
+            f["next_due_kind"],
+            f["satisfaction"],
+            submitted,
+        ]
+        columns.append(
+            "\t".join(
+                "\\N" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values
+            )
+        )
+        if len(columns) >= 20000:
+            yield "\n".join(columns) + "\n"
+            columns = []
+    if columns:
+        yield "\n".join(columns) + "\n"
+
+
+COPY_COLUMNS = (
+    "case_uuid, tracking_number, query_code_encrypted, holder_id, filed_with_id, petition_type, channel, "
+    "title, "
+    "petitioner_name, is_public, state, is_open, linked_to, submitted_at, received_at, accepted_at, "
+    "acceptance_decided_at, replied_at, closed_at, accepting_agency_id, acceptance_due, handling_due, "
+    "review_request_due, extended, next_due, next_due_kind, satisfaction, updated_at"
+)
+
+
+def load_cases(count: int, holder_ids: list[int]) -> None:
+    from django.db import connection
+
+    rng = random.Random(6)  # noqa: S311 - reproducible synthetic data
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for chunk in case_rows(count, holder_ids, rng):
+            raw.copy_expert(f"COPY caseindex_caseindex ({COPY_COLUMNS}) FROM STDIN", io.StringIO(chunk))
+        cursor.execute("ANALYZE caseindex_caseindex")
+
+
+def spread_over(holder_ids: list[int]) -> None:
+    """Give the same cases to all ``holder_ids`` (round robin on id), as if filed with them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE holders (n int primary key, agency_id bigint)")
+        cursor.execute(
+            "INSERT INTO holders SELECT ordinality - 1, id "
+            "FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(id)",
+            [holder_ids],
+        )
+        cursor.execute(
+            "UPDATE caseindex_caseindex c SET holder_id = h.agency_id, filed_with_id = h.agency_id, "
+            "accepting_agency_id = CASE WHEN c.accepting_agency_id IS NULL THEN NULL ELSE h.agency_id END "
+            "FROM holders h WHERE h.n = c.id %% %s",
+            [len(holder_ids)],
+        )
+        cursor.execute("DROP TABLE holders")
+        cursor.execute("VACUUM ANALYZE caseindex_caseindex")
+
+
+# --- Measuring -----------------------------------------------------------------------------------
+
+
+def measure(runs: int, holder_codes: list[str]) -> dict[str, list[float]]:
+    from cases.index.models import CaseIndex
+    from cases.oversight import kpis
+    from cases.oversight import selectors as ovs
+    from tenants.models import Agency
+
+    rng = random.Random(7)  # noqa: S311
+    numbers = list(CaseIndex.objects.order_by("?").values_list("tracking_number", flat=True)[: runs * 2])
+    names = list(CaseIndex.objects.order_by("?").values_list("petitioner_name", flat=True)[: runs * 2])
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=holder_codes)}
+    codes = list(agencies)
+    month = kpis.Period.month(2026, 5)
+    timings: dict[str, list[float]] = {
+        "dashboard": [],
+        "dashboard (agency + period)": [],
+        "search: tracking number": [],
+        "search: petitioner name": [],
+        "search: title text": [],
+        "search: agency + state": [],
+        "search: date range + type": [],
+        "KPI ranking (one month)": [],
+        "KPI ranking (a year)": [],
+    }
+
+    def timed(name, call):
+        started = time.perf_counter()
+        call()
+        timings[name].append((time.perf_counter() - started) * 1000)
+
+    for i in range(runs):
+        agency = agencies[rng.choice(codes)]
+        day = TODAY - timedelta(days=rng.randint(30, 600))
+        timed("dashboard", lambda: ovs.dashboard(ovs.DashboardFilters(), today=TODAY))
+        timed(
+            "dashboard (agency + period)",
+            lambda agency=agency: ovs.dashboard(
+                ovs.DashboardFilters(agency=agency, period=kpis.Period(date(2026, 1, 1), TODAY)), today=TODAY
+            ),
+        )
+        timed(
+            "search: tracking number",
+            lambda i=i: ovs.search_cases(ovs.CaseSearch(tracking_number=numbers[i]), today=TODAY),
+        )
+        timed(
+            "search: petitioner name",
+            lambda i=i: ovs.search_cases(ovs.CaseSearch(petitioner=names[i]), today=TODAY),
+        )
+        timed(
+            "search: title text",
+            lambda: ovs.search_cases(ovs.CaseSearch(text=rng.choice(TOPICS)[2:6]), today=TODAY),
+        )
+        timed(
+            "search: agency + state",
+            lambda agency=agency: ovs.search_cases(
+                ovs.CaseSearch(agency=agency, state="accepted"), today=TODAY
+            ),
+        )
+        timed(
+            "search: date range + type",
+            lambda day=day: ovs.search_cases(
+                ovs.CaseSearch(date_from=day, date_to=day + timedelta(days=14), petition_type="complaint"),
+                today=TODAY,
+            ),
+        )
+        timed("KPI ranking (one month)", lambda: kpis.ranking(month, today=TODAY))
+        timed(
+            "KPI ranking (a year)",
+            lambda: kpis.ranking(kpis.Period(date(2025, 6, 1), date(2026, 5, 31)), today=TODAY),
+        )
+    return timings
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--agencies", type=int, default=1000, help="agency schemas in the large run")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+
+    configure_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tenants.city import AgencySpec
+    from tenants.demo import seed_agencies
+    from tenants.models import Agency, AgencyKind
+    from tenants.provisioning import provision_many
+
+    holder_kinds = [AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY]
+    call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
+    started = time.perf_counter()
+    seed_agencies()
+    print(
+        f"demo city provisioned: {Agency.objects.exclude(schema_name='public').count()} agency schemas "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    small = list(Agency.objects.filter(kind__in=holder_kinds).values_list("id", "code"))
+    started = time.perf_counter()
+    load_cases(args.cases, [pk for pk, _code in small])
+    print(f"{args.cases} cases loaded into CaseIndex in {time.perf_counter() - started:.1f} s")
+
+    small_timings = measure(args.runs, [code for _pk, code in small])
+
+    started = time.perf_counter()
+    existing = Agency.objects.exclude(schema_name="public").count()
+    extra = [
+        AgencySpec(
+            f"b{i:04d}",
+            AgencyKind.COUNTY if i % 5 == 0 else AgencyKind.DEPARTMENT,
+            f"测试单位{i:04d}",
+            f"Bench agency {i:04d}",
+        )
+        for i in range(args.agencies - existing)
+    ]
+    provision_many(extra)
+    total = Agency.objects.exclude(schema_name="public").count()
+    print(
+        f"provisioned {len(extra)} more agency schemas ({total} in all) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    large = list(Agency.objects.filter(kind__in=holder_kinds).values_list("id", "code"))
+    spread_over([pk for pk, _code in large])
+    large_timings = measure(args.runs, [code for _pk, code in large])
+
+    print()
+    print(
+        f"{'operation':32} {'30 agencies p50/p95 ms':>24} "
+        f"{f'{total} agencies p50/p95 ms':>26} {'p95 ratio':>10}"
+    )
+    worst, worst_ratio = 0.0, 0.0
+    for name in small_timings:
+        s50, s95 = percentile(small_timings[name], 0.5), percentile(small_timings[name], 0.95)
+        l50, l95 = percentile(large_timings[name], 0.5), percentile(large_timings[name], 0.95)
+        ratio = l95 / s95 if s95 else float("inf")
+        worst, worst_ratio = max(worst, s95, l95), max(worst_ratio, ratio)
+        print(f"{name:32} {s50:11.1f} / {s95:8.1f}   {l50:12.1f} / {l95:8.1f}   {ratio:9.2f}")
+    print()
+    print(f"worst p95: {worst:.1f} ms (target ≤ 300), worst ratio 1000/30: {worst_ratio:.2f} (target ≤ 2)")
+    print(f"mean of all runs: {statistics.mean(sum(large_timings.values(), [])):.1f} ms at {total} agencies")
+
+    if not args.keep:
+        db = settings.DATABASES["default"]
+        connection.close()
+        _recreate(db, BENCH_DB, drop_only=True)
+        print(f"database {BENCH_DB} dropped")
+    else:
+        print(f"database {BENCH_DB} kept")
+
+
+if __name__ == "__main__":
+    main()
