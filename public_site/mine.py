@@ -103,7 +103,7 @@ def _windows(case, today: date) -> dict:
 
 
 @login_required
-def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=None, status=200):
+def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=None, error="", status=200):
     view = _view_or_404(request, case_uuid)
     case = view.case
     today = timezone.localdate()
@@ -118,6 +118,7 @@ def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=Non
         "can_evaluate": case.replied_at is not None and not case.satisfaction,
         "evaluation_form": evaluation_form or EvaluationForm(),
         "review_form": review_form or ReviewRequestForm(),
+        "action_error": error,
         **_windows(case, today),
     }
     return render(request, "public_site/petition_detail.html", context, status=status)
@@ -137,10 +138,9 @@ def evaluate(request, case_uuid):
                 comment=form.cleaned_data["comment"],
             )
         except HallError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("感谢您的评价。"))
-            return redirect("portal:petition", case_uuid=case_uuid)
+            return petition_detail(request, case_uuid, evaluation_form=form, error=str(exc), status=400)
+        messages.success(request, _("感谢您的评价。"))
+        return redirect("portal:petition", case_uuid=case_uuid)
     return petition_detail(request, case_uuid, evaluation_form=form, status=400)
 
 
@@ -159,10 +159,9 @@ def ask_review(request, case_uuid):
                 reason=form.cleaned_data["reason"],
             )
         except HallError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("申请已提交，将在30日内出具意见。"))
-            return redirect("portal:petition", case_uuid=case_uuid)
+            return petition_detail(request, case_uuid, review_form=form, error=str(exc), status=400)
+        messages.success(request, _("申请已提交，将在30日内出具意见。"))
+        return redirect("portal:petition", case_uuid=case_uuid)
     return petition_detail(request, case_uuid, review_form=form, status=400)
 
 

@@ -65,8 +65,8 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8,11}([\dXx])(?![0-9A-Za-z])
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{7,8}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# A surname or name before a form of address (张先生, 李某某女士): keep the first character only.
-_ADDRESSED = re.compile(r"([\u4e00-\u9fff])[\u4e00-\u9fff]{0,2}(?=先生|女士|同志|老人|师傅)")
+# The one or two characters before a form of address (王小明先生, 请李四女士): a name, or its given part.
+_ADDRESSED = re.compile(r"[\u4e00-\u9fff]{1,2}(?=先生|女士|同志|师傅)")
 
 
 def mask_personal_data(text: str, names: list[str] | tuple[str, ...] = ()) -> str:
@@ -74,7 +74,7 @@ def mask_personal_data(text: str, names: list[str] | tuple[str, ...] = ()) -> st
 
     Known names (the petitioner's, the handler's) become their first character followed by ``某``;
     ID numbers, mobile and landline numbers and e-mail addresses are masked wherever they appear;
-    a name before 先生/女士/同志 keeps only its first character.
+    the one or two characters before 先生/女士/同志/师傅 become ``某`` (王小明先生 → 王某先生).
     """
     masked = text or ""
     for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
@@ -84,7 +84,7 @@ def mask_personal_data(text: str, names: list[str] | tuple[str, ...] = ()) -> st
     masked = _MOBILE.sub(r"\1****\2", masked)
     masked = _LANDLINE.sub(r"\1-********", masked)
     masked = _EMAIL.sub("***@***", masked)
-    masked = _ADDRESSED.sub(lambda m: m.group(1) + "某", masked)
+    masked = _ADDRESSED.sub("某", masked)
     return masked
 
 

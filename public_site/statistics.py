@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.index.models import CaseIndex
@@ -77,9 +77,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def agency_figures(start: date, end: date) -> list[AgencyFigures]:
     """The figures of every case-holding agency for the period, in the agencies' display order."""
     lo, hi = _bounds(start, end)
-    # The local calendar day of a moment (TruncDate uses the current time zone, Asia/Shanghai).
-    decided_day = TruncDate("acceptance_decided_at")
-    replied_day = TruncDate("replied_at")
+    # ``__date`` takes the local calendar day of a moment (the current time zone, Asia/Shanghai).
     acceptance_in_scope = Q(acceptance_due__range=(start, end)) | Q(
         acceptance_decided_at__gte=lo, acceptance_decided_at__lt=hi
     )
@@ -88,11 +86,7 @@ def agency_figures(start: date, end: date) -> list[AgencyFigures]:
     rated = ~Q(satisfaction="")
     rows = (
         CaseIndex.objects.exclude(state__in=["merged", "linked"])
-        .annotate(
-            responsible=Coalesce("accepting_agency_id", "holder_id"),
-            decided_day=decided_day,
-            replied_day=replied_day,
-        )
+        .annotate(responsible=Coalesce("accepting_agency_id", "holder_id"))
         .values("responsible")
         .annotate(
             received=Count("pk", filter=Q(received_at__gte=lo, received_at__lt=hi)),
@@ -100,12 +94,13 @@ def agency_figures(start: date, end: date) -> list[AgencyFigures]:
             accepted_in_time=Count(
                 "pk",
                 filter=acceptance_in_scope
-                & Q(acceptance_due__isnull=False, decided_day__lte=F("acceptance_due")),
+                & Q(acceptance_due__isnull=False, acceptance_decided_at__date__lte=F("acceptance_due")),
             ),
             handling_due_count=Count("pk", filter=handling_in_scope & Q(handling_due__isnull=False)),
             completed_in_time=Count(
                 "pk",
-                filter=handling_in_scope & Q(handling_due__isnull=False, replied_day__lte=F("handling_due")),
+                filter=handling_in_scope
+                & Q(handling_due__isnull=False, replied_at__date__lte=F("handling_due")),
             ),
             evaluated=Count("pk", filter=replied_in_period & rated),
             satisfied=Count(
