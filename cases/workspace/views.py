@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
@@ -28,7 +28,7 @@ from accounts.models import Role, User
 from cases import access, clocks, selectors, services
 from cases.models import Case, CaseState, Document, ExtensionStatus, ReportStatus
 from cases.workspace import forms
-from cases.workspace import selectors as ws_selectors
+from cases.workspace import reads as ws_selectors
 from cases.workspace import services as ws_services
 from cases.workspace.models import ReplyTemplate
 from config.errors import HallError, NotFound
@@ -443,7 +443,7 @@ ACTIONS: dict[str, Action] = {
     for action in [
         Action(
             "register",
-            gettext_lazy("登记"),
+            pgettext_lazy("workspace action", "登记"),
             forms.EmptyForm,
             lambda c: c.is_bureau and _in(c, CaseState.SUBMITTED) and c.has(STAFF),
             lambda c, d: services.register_case(case_uuid=c.case.pk, actor=_a(c)) or _("已登记。"),
@@ -451,7 +451,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "route",
-            gettext_lazy("转送或交办"),
+            pgettext_lazy("workspace action", "转送或交办"),
             forms.RouteForm,
             lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
             lambda c, d: (
@@ -470,7 +470,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "reply_directly",
-            gettext_lazy("直接答复"),
+            pgettext_lazy("workspace action", "直接答复"),
             forms.OpinionForm,
             lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
             lambda c, d: (
@@ -483,7 +483,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "not_accept_by_bureau",
-            gettext_lazy("不予受理（告知法定途径）"),
+            pgettext_lazy("workspace action", "不予受理（告知法定途径）"),
             forms.LawfulChannelForm,
             lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
             lambda c, d: (
@@ -495,7 +495,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "merge",
-            gettext_lazy("合并到已有信访件"),
+            pgettext_lazy("workspace action", "合并到已有信访件"),
             forms.MergeForm,
             lambda c: c.is_bureau and _in(c, *QUEUE) and c.has(DECIDERS),
             lambda c, d: (
@@ -507,7 +507,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "sign",
-            gettext_lazy("签收"),
+            pgettext_lazy("workspace action", "签收"),
             forms.EmptyForm,
             lambda c: _in(c, CaseState.RECEIVED) and c.has(STAFF),
             lambda c, d: services.sign_case(case_uuid=c.case.pk, actor=_a(c)) or _("已签收。"),
@@ -519,7 +519,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "object",
-            gettext_lazy("分流异议（退回信访局）"),
+            pgettext_lazy("workspace action", "分流异议（退回信访局）"),
             forms.ReasonForm,
             lambda c: (
                 _in(c, *ARRIVED)
@@ -536,7 +536,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "send_to_bureau",
-            gettext_lazy("移交信访局"),
+            pgettext_lazy("workspace action", "移交信访局"),
             forms.ReasonForm,
             lambda c: not c.is_bureau and _in(c, *ARRIVED) and not c.case.routed_by and c.has(DECIDERS),
             lambda c, d: (
@@ -546,7 +546,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "accept",
-            gettext_lazy("受理"),
+            pgettext_lazy("workspace action", "受理"),
             forms.AcceptForm,
             lambda c: _in(c, *ARRIVED) and c.has(DECIDERS),
             lambda c, d: (
@@ -557,7 +557,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "not_accept",
-            gettext_lazy("不予受理"),
+            pgettext_lazy("workspace action", "不予受理"),
             forms.LawfulChannelForm,
             lambda c: _in(c, *ARRIVED) and c.has(DECIDERS),
             lambda c, d: (
@@ -569,7 +569,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "assign_handler",
-            gettext_lazy("指定承办人"),
+            pgettext_lazy("workspace action", "指定承办人"),
             forms.AssignHandlerForm,
             lambda c: c.holds and c.case.is_open and c.has(STAFF),
             lambda c, d: (
@@ -579,7 +579,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "request_extension",
-            gettext_lazy("申请延期"),
+            pgettext_lazy("workspace action", "申请延期"),
             forms.ExtensionForm,
             lambda c: (
                 _in(c, CaseState.ACCEPTED)
@@ -596,7 +596,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "decide_extension",
-            gettext_lazy("审批延期申请"),
+            pgettext_lazy("workspace action", "审批延期申请"),
             forms.DecisionForm,
             lambda c: (
                 _in(c, CaseState.ACCEPTED)
@@ -613,7 +613,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "reply",
-            gettext_lazy("出具处理意见（答复）"),
+            pgettext_lazy("workspace action", "出具处理意见（答复）"),
             forms.OpinionForm,
             lambda c: _in(c, CaseState.ACCEPTED) and c.has(DECIDERS),
             lambda c, d: (
@@ -624,7 +624,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "completion_report",
-            gettext_lazy("报送办结报告"),
+            pgettext_lazy("workspace action", "报送办结报告"),
             forms.ReportForm,
             lambda c: (
                 c.holds
@@ -640,7 +640,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "upload_scan",
-            gettext_lazy("上传签章扫描件"),
+            pgettext_lazy("workspace action", "上传签章扫描件"),
             forms.ScanForm,
             lambda c: c.holds and bool(c.replaceable_documents) and c.has(DECIDERS),
             _upload_scan,
@@ -648,14 +648,14 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "close",
-            gettext_lazy("办结"),
+            pgettext_lazy("workspace action", "办结"),
             forms.EmptyForm,
             lambda c: _in(c, CaseState.REPLIED, CaseState.REVIEWED) and c.has(DECIDERS),
             lambda c, d: services.close_case(case_uuid=c.case.pk, actor=_a(c)) or _("已办结。"),
         ),
         Action(
             "answer_review",
-            gettext_lazy("出具复查意见"),
+            pgettext_lazy("workspace action", "出具复查意见"),
             forms.OpinionForm,
             lambda c: c.is_bureau and _in(c, CaseState.REVIEW_REQUESTED) and c.has(DECIDERS),
             lambda c, d: (
@@ -665,7 +665,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "answer_rereview",
-            gettext_lazy("出具复核意见（终结）"),
+            pgettext_lazy("workspace action", "出具复核意见（终结）"),
             forms.OpinionForm,
             lambda c: c.is_bureau and _in(c, CaseState.REREVIEW_REQUESTED) and c.has({Role.LEADER}),
             lambda c, d: (
@@ -677,7 +677,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "decide_objection",
-            gettext_lazy("审核分流异议"),
+            pgettext_lazy("workspace action", "审核分流异议"),
             forms.DecisionForm,
             lambda c: (
                 c.holder_case is not None and c.holder_case.state == CaseState.OBJECTED and c.has(DECIDERS)
@@ -696,7 +696,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "decide_report",
-            gettext_lazy("审核办结报告"),
+            pgettext_lazy("workspace action", "审核办结报告"),
             forms.DecisionForm,
             lambda c: (
                 c.holder_case is not None
@@ -713,7 +713,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "note",
-            gettext_lazy("添加内部备注"),
+            pgettext_lazy("workspace action", "添加内部备注"),
             forms.NoteForm,
             lambda c: c.holds and c.has(STAFF),
             lambda c, d: (
@@ -722,7 +722,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "identity",
-            gettext_lazy("查看检举人身份"),
+            pgettext_lazy("workspace action", "查看检举人身份"),
             forms.IdentityForm,
             lambda c: (
                 c.case.identity_protected

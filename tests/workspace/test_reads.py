@@ -1,7 +1,7 @@
 """Routing suggestions: keywords in the text, the county in the location, never the reported unit."""
 
 from cases.models import Case
-from cases.workspace.selectors import suggest_agencies
+from cases.workspace.reads import suggest_agencies
 
 
 def _case(**fields) -> Case:
