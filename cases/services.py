@@ -173,6 +173,9 @@ def _append_event(
     last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     actor_uuid, actor_name, actor_role = _actor_label(actor)
+    if case.identity_protected and actor.is_citizen:
+        # A reporter's name never enters an agency schema, not even as the author of a step.
+        actor_name = PROTECTED_NAME
     event = CaseEvent(
         case=case,
         seq=seq,

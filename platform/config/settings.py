@@ -52,6 +52,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "public_site",
+    "api",
 ]
 # Tables created in every agency schema.
 TENANT_APPS = [

@@ -157,3 +157,9 @@ def test_documents_for_a_report_address_the_reporter_without_storing_them_in_the
     )
     case = load_case(report.case_uuid)
     assert case.petitioner_name == services.PROTECTED_NAME
+
+
+def test_the_reporters_own_steps_do_not_carry_their_name(report, citizen, bureau):
+    events = in_schema(bureau, CaseEvent, case_id=report.case_uuid)
+    assert events[0].actor_name == services.PROTECTED_NAME
+    assert all(citizen.full_name not in (e.actor_name + e.message + str(e.changes)) for e in events)

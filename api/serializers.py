@@ -1,0 +1,111 @@
+from rest_framework import serializers
+
+from cases.models import HandlingOpinion, LawfulChannel, PetitionType, RoutingMode, Satisfaction
+
+
+class CaseIndexSerializer(serializers.Serializer):
+    """A row of a list: what the public index knows, no personal data."""
+
+    id = serializers.UUIDField(source="case_uuid")
+    tracking_number = serializers.CharField()
+    title = serializers.CharField()
+    petition_type = serializers.CharField()
+    state = serializers.CharField()
+    holder = serializers.CharField(source="holder.code")
+    holder_name = serializers.CharField(source="holder.name_zh")
+    submitted_at = serializers.DateTimeField()
+    next_due = serializers.DateField(allow_null=True)
+    next_due_kind = serializers.CharField()
+
+
+class TimelineStepSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    at = serializers.DateTimeField()
+    agency_name = serializers.CharField()
+    actor_name = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    generated = serializers.BooleanField()
+    download_url = serializers.CharField()
+
+
+class DeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    due = serializers.DateField()
+    completed_on = serializers.DateField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    days_left = serializers.IntegerField()
+    article = serializers.IntegerField()
+
+
+class CaseDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    tracking_number = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    petition_type = serializers.CharField()
+    state = serializers.CharField()
+    holder = serializers.CharField()
+    opinion = serializers.CharField()
+    reply_text = serializers.CharField()
+    satisfaction = serializers.CharField()
+    petitioner = serializers.DictField(child=serializers.CharField(), required=False)
+    timeline = TimelineStepSerializer(many=True)
+    documents = DocumentSerializer(many=True)
+    deadlines = DeadlineSerializer(many=True)
+
+
+class FilePetitionSerializer(serializers.Serializer):
+    agency = serializers.CharField(required=False, default="", help_text="agency code; the bureau when empty")
+    petition_type = serializers.ChoiceField(choices=PetitionType.choices)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    location = serializers.CharField(required=False, default="", allow_blank=True)
+    people_count = serializers.IntegerField(min_value=1, default=1)
+    is_public = serializers.BooleanField(default=False)
+    reported_agency = serializers.CharField(required=False, default="", allow_blank=True)
+    submission_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class SubmitResultSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="case_uuid")
+    tracking_number = serializers.CharField()
+    query_code = serializers.CharField()
+    state = serializers.CharField()
+    holder = serializers.CharField(source="holder_code")
+    linked_to = serializers.UUIDField(allow_null=True)
+    created = serializers.BooleanField()
+
+
+class EvaluationSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    comment = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class StaffActionSerializer(serializers.Serializer):
+    """The fields an action takes; each action reads the ones it needs."""
+
+    target = serializers.CharField(required=False, help_text="forward/assign: the target agency code")
+    mode = serializers.ChoiceField(choices=RoutingMode.choices, required=False, default=RoutingMode.FORWARD)
+    assignment_due = serializers.DateField(required=False, allow_null=True, default=None)
+    report_required = serializers.BooleanField(required=False, default=False)
+    opinion = serializers.ChoiceField(choices=HandlingOpinion.choices, required=False)
+    text = serializers.CharField(required=False, default="", allow_blank=True)
+    channel = serializers.ChoiceField(choices=LawfulChannel.choices, required=False)
+    reason = serializers.CharField(required=False, default="", allow_blank=True)
+    days = serializers.IntegerField(required=False)
+    approve = serializers.BooleanField(required=False, default=False)

@@ -1,0 +1,237 @@
+"""The REST API (v1): adapters over cases.access, cases.selectors and cases.services.
+
+On the portal host a signed-in citizen reaches only their own petitions; on an agency host a member
+reaches only the cases their agency holds. Everything else is 404. Errors use one JSON shape
+({"error": {"code", "message", "details"}}), rendered by config.errors.api_exception_handler.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
+from cases import selectors, services
+from cases.access import case_for_agency, case_for_citizen
+from cases.services import Actor, PetitionerInput, PetitionInput
+from config.errors import HallError
+from tenants.models import Agency, AgencyKind
+
+
+def _document_rows(view, *, for_citizen: bool) -> list[dict]:
+    from filestore.services import download_url
+
+    return [
+        {
+            "id": doc.pk,
+            "kind": doc.kind,
+            "number": doc.number,
+            "title": doc.title,
+            "created_at": doc.created_at,
+            "generated": doc.generated,
+            "download_url": download_url(doc.storage_key, filename=doc.file_name),
+        }
+        for doc in selectors.documents(view, for_citizen=for_citizen)
+    ]
+
+
+def _detail(view, *, for_citizen: bool, viewer: Agency | None = None) -> dict:
+    case = view.case
+    data = {
+        "id": case.pk,
+        "tracking_number": case.tracking_number,
+        "title": case.title,
+        "body": case.body,
+        "petition_type": case.petition_type,
+        "state": case.state,
+        "holder": view.index.holder.code,
+        "opinion": case.opinion,
+        "reply_text": case.reply_text,
+        "satisfaction": case.satisfaction,
+        "timeline": [step.__dict__ for step in selectors.timeline(view, for_citizen=for_citizen)],
+        "documents": _document_rows(view, for_citizen=for_citizen),
+        "deadlines": [
+            {**d.__dict__, "label": str(d.label), "status": str(d.status) if d.status else None}
+            for d in selectors.deadlines(view)
+        ],
+    }
+    if viewer is not None:
+        data["petitioner"] = services.petitioner_for_staff(case, viewer)
+    return s.CaseDetailSerializer(data).data
+
+
+class MyPetitions(APIView):
+    permission_classes = [IsCitizenOnPortal]
+
+    @extend_schema(responses=s.CaseIndexSerializer(many=True), summary="My petitions")
+    def get(self, request):
+        return Response(
+            s.CaseIndexSerializer(selectors.citizen_petitions(request.user)[:200], many=True).data
+        )
+
+    @extend_schema(
+        request=s.FilePetitionSerializer,
+        responses={201: s.SubmitResultSerializer},
+        summary="File a petition (the real-name profile supplies the petitioner)",
+    )
+    def post(self, request):
+        from accounts.services import petitioner_snapshot
+
+        form = s.FilePetitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if data["agency"]:
+            agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
+            if agency is None:
+                raise HallError("没有这个单位。", code="invalid_agency", status=400)
+        else:
+            agency = Agency.objects.get(kind=AgencyKind.BUREAU)
+        snapshot = petitioner_snapshot(request.user)
+        result = services.submit_petition(
+            actor=Actor.from_request(request),
+            filed_with=agency,
+            submission_id=data["submission_id"],
+            petition=PetitionInput(
+                petition_type=data["petition_type"],
+                title=data["title"],
+                body=data["body"],
+                location=data["location"],
+                people_count=data["people_count"],
+                is_public=data["is_public"],
+                reported_agency=data["reported_agency"],
+            ),
+            petitioner=PetitionerInput(
+                name=snapshot["name"],
+                id_number=snapshot["id_number"],
+                phone=snapshot["phone"],
+                address=snapshot["address"],
+            ),
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(s.SubmitResultSerializer(result).data, status=code)
+
+
+class MyPetition(APIView):
+    permission_classes = [IsCitizenOnPortal]
+
+    @extend_schema(responses=s.CaseDetailSerializer, summary="One of my petitions, with its timeline")
+    def get(self, request, case_id):
+        return Response(_detail(case_for_citizen(request.user, case_id), for_citizen=True))
+
+
+class CitizenAction(APIView):
+    """POST evaluation / review / rereview on one of my petitions."""
+
+    permission_classes = [IsCitizenOnPortal]
+
+    @extend_schema(
+        request=s.EvaluationSerializer,
+        responses=s.CaseDetailSerializer,
+        operation_id="petition_action",
+        summary="Rate the reply, or ask for review or re-review (body: satisfaction/comment or reason)",
+    )
+    def post(self, request, case_id, action):
+        view = case_for_citizen(request.user, case_id)
+        actor = Actor.from_request(request)
+        if action == "evaluation":
+            form = s.EvaluationSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            services.evaluate_case(case_uuid=view.case.pk, actor=actor, **form.validated_data)
+        elif action in ("review", "rereview"):
+            form = s.ReasonSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            request_it = services.request_review if action == "review" else services.request_rereview
+            request_it(case_uuid=view.case.pk, actor=actor, reason=form.validated_data["reason"])
+        else:
+            raise HallError("未知操作。", code="unknown_action", status=404)
+        return Response(_detail(case_for_citizen(request.user, case_id), for_citizen=True))
+
+
+class AgencyCases(APIView):
+    permission_classes = [IsStaffOfHostAgency]
+
+    @extend_schema(
+        responses=s.CaseIndexSerializer(many=True), summary="Cases this agency holds, next deadline first"
+    )
+    def get(self, request):
+        rows = selectors.agency_inbox(request.tenant).select_related("holder")[:500]
+        return Response(s.CaseIndexSerializer(rows, many=True).data)
+
+
+class AgencyCase(APIView):
+    permission_classes = [IsStaffOfHostAgency]
+
+    @extend_schema(responses=s.CaseDetailSerializer, summary="A case this agency holds (petitioner masked)")
+    def get(self, request, case_id):
+        view = case_for_agency(request.tenant, case_id)
+        return Response(_detail(view, for_citizen=False, viewer=request.tenant))
+
+
+def _target(code: str | None) -> Agency:
+    return get_object_or_404(Agency, code=code or "")
+
+
+# action name -> how to call the service with the validated fields
+_STAFF_ACTIONS = {
+    "register": lambda d, **k: services.register_case(**k),
+    "sign": lambda d, **k: services.sign_case(**k),
+    "accept": lambda d, **k: services.accept_case(message=d["text"], **k),
+    "not-accept": lambda d, **k: services.not_accept_case(
+        channel=d.get("channel", ""), reason=d["reason"], **k
+    ),
+    "forward": lambda d, **k: services.forward_case(
+        target=_target(d.get("target")),
+        mode=d["mode"],
+        assignment_due=d["assignment_due"],
+        report_required=d["report_required"],
+        message=d["text"],
+        **k,
+    ),
+    "reply-directly": lambda d, **k: services.reply_directly(
+        opinion=d.get("opinion", ""), text=d["text"], **k
+    ),
+    "not-accept-by-bureau": lambda d, **k: services.not_accept_by_bureau(
+        channel=d.get("channel", ""), reason=d["reason"], **k
+    ),
+    "send-to-bureau": lambda d, **k: services.send_to_bureau(reason=d["reason"], **k),
+    "object": lambda d, **k: services.object_to_routing(reason=d["reason"], **k),
+    "request-extension": lambda d, **k: services.request_extension(
+        days=d.get("days") or 0, reason=d["reason"], **k
+    ),
+    "decide-extension": lambda d, **k: services.decide_extension(
+        approve=d["approve"], comment=d["reason"], **k
+    ),
+    "reply": lambda d, **k: services.reply_case(opinion=d.get("opinion", ""), text=d["text"], **k),
+    "answer-review": lambda d, **k: services.answer_review(opinion=d.get("opinion", ""), text=d["text"], **k),
+    "answer-rereview": lambda d, **k: services.answer_rereview(
+        opinion=d.get("opinion", ""), text=d["text"], **k
+    ),
+    "close": lambda d, **k: services.close_case(**k),
+}
+
+
+class AgencyCaseAction(APIView):
+    permission_classes = [IsStaffOfHostAgency]
+
+    @extend_schema(
+        request=s.StaffActionSerializer,
+        responses=s.CaseDetailSerializer,
+        operation_id="case_action",
+        summary="Take a lawful action on a case this agency holds (see the action names)",
+    )
+    def post(self, request, case_id, action):
+        perform = _STAFF_ACTIONS.get(action)
+        if perform is None:
+            raise HallError("未知操作。", code="unknown_action", status=404)
+        view = case_for_agency(request.tenant, case_id)  # 404 unless this agency has the case
+        form = s.StaffActionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        perform(form.validated_data, case_uuid=view.case.pk, actor=Actor.from_request(request))
+        after = case_for_agency(request.tenant, case_id)
+        if not after.is_holder:
+            return Response(
+                {"id": str(view.case.pk), "state": "transferred", "holder": after.index.holder.code}
+            )
+        return Response(_detail(after, for_citizen=False, viewer=request.tenant))
