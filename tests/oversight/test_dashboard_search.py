@@ -148,3 +148,15 @@ def test_search_page_lists_cases_across_agencies(oversight_client, search_data, 
     assert search_data["a2"].tracking_number not in page
     unknown = oversight_client.get("/search/", {"agency": "nope"}).content.decode()
     assert "没有这个单位代码。" in unknown
+
+
+def test_pages_speak_english_when_asked(oversight_client, host_client, agency_a, handler_a):
+    from django.conf import settings
+
+    oversight_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = oversight_client.get("/kpis/").content.decode()
+    assert "Timely acceptance rate" in page and "On-time completion rate" in page and "及时受理率" not in page
+    assert "Oversight workspace" in oversight_client.get("/").content.decode()
+    client = host_client(agency_a, handler_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Supervision inbox" in client.get("/supervision/").content.decode()
