@@ -53,6 +53,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            # Server threads of the browser tests may still hold a keep-alive connection.
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
