@@ -114,7 +114,8 @@ def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=Non
         "steps": selectors.timeline(view, for_citizen=True),
         "documents": selectors.documents(view, for_citizen=True),
         "attachments": selectors.attachments(view, viewer_agency=None),
-        "deadlines": selectors.deadlines(view, today=today),
+        # The objection window is the agency's right against the bureau, nothing the citizen waits on.
+        "deadlines": [d for d in selectors.deadlines(view, today=today) if d.kind != "objection"],
         "can_evaluate": case.replied_at is not None and not case.satisfaction,
         "evaluation_form": evaluation_form or EvaluationForm(),
         "review_form": review_form or ReviewRequestForm(),

@@ -140,3 +140,9 @@ def test_citizen_files_follows_reads_downloads_and_rates(browser_page, live_db, 
     page.goto(urls.portal("/inbox/"))
     assert page.get_by_text("您的信访事项已答复，请查看并评价").first.is_visible()
     screenshot("inbox")
+
+    # The hall on a phone: one column, nothing cut off.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(urls.portal("/"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("phone-home")
