@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_tenants.utils import get_public_schema_name
 
 from accounts.access import profile_required
 from accounts.selectors import profile_for
@@ -81,8 +82,12 @@ def _store_upload(request, draft: dict, upload) -> dict:
     if len(draft["files"]) >= MAX_ATTACHMENTS:
         raise HallError(_("最多上传%(n)s个附件。") % {"n": MAX_ATTACHMENTS}, code="too_many_attachments")
     checked = validate_upload(upload)
-    agency = _agency(draft["agency"])
-    key = store_file(schema_name=agency.schema_name, category="attachments", upload=upload, checked=checked)
+    # Under the portal's (public) prefix, not the chosen agency's: the petition type (a report whose
+    # materials the reported unit must never reach, art. 46) and the final holder are not known yet,
+    # and forwarding keeps keys, so no agency prefix would stay right.
+    key = store_file(
+        schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
+    )
     entry = {
         "token": uuid.uuid4().hex,
         "key": key,
