@@ -868,44 +868,69 @@ def reply_directly(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: st
         _write_reply(case, index, bureau, actor, opinion=opinion, text=text, kind=EventKind.REPLIED_DIRECTLY)
 
 
-def not_accept_by_bureau(*, case_uuid: uuid.UUID, actor: Actor, channel: str, reason: str) -> None:
-    """诉访分离 (art. 31): not a petition matter; the petitioner is told the lawful channel."""
+def _check_refusal(channel: str, reason: str) -> None:
     if channel not in LawfulChannel.values:
         raise HallError(_("请选择应当通过的法定途径。"), code="channel_required")
     if not reason.strip():
         raise HallError(_("请写明不予受理的理由。"), code="reason_required")
+
+
+def _refuse(
+    case: Case,
+    index: CaseIndex,
+    agency: Agency,
+    actor: Actor,
+    *,
+    channel: str,
+    reason: str,
+    doc_kind: str,
+    event_kind: str,
+) -> None:
+    """Close the case as not accepted, with the notice that names the lawful channel (诉访分离)."""
+    now = _now()
+    case.state = CaseState.NOT_ACCEPTED
+    case.acceptance_decided_at = case.closed_at = now
+    case.not_accepted_channel = channel
+    case.not_accepted_reason = reason
+    case.save()
+    label = LawfulChannel(channel).label
+    doc = _issue_document(
+        case, kind=doc_kind, agency=agency, actor=actor, fields={"channel": str(label), "reason": reason}
+    )
+    _append_event(
+        case,
+        event_kind,
+        actor,
+        agency_code=agency.code,
+        changes={"channel": channel, "document": doc.number},
+        message=str(
+            _("不予受理，请通过%(channel)s途径解决：%(reason)s") % {"channel": label, "reason": reason}
+        ),
+    )
+    _sync_index(index, case, agency)
+    _notify(index, event_kind)
+
+
+def not_accept_by_bureau(*, case_uuid: uuid.UUID, actor: Actor, channel: str, reason: str) -> None:
+    """诉访分离 (art. 31): not a petition matter; the petitioner is told the lawful channel."""
+    _check_refusal(channel, reason)
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
         _require_bureau(actor)
         _require_staff_of(actor, bureau)
         _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
-        now = _now()
-        case.registered_at = case.registered_at or now
-        case.routed_at = case.acceptance_decided_at = case.closed_at = now
-        case.state = CaseState.NOT_ACCEPTED
-        case.not_accepted_channel = channel
-        case.not_accepted_reason = reason
-        case.save()
-        doc = _issue_document(
+        case.registered_at = case.registered_at or _now()
+        case.routed_at = _now()
+        _refuse(
             case,
-            kind="not_accepted_by_bureau",
-            agency=bureau,
-            actor=actor,
-            fields={"channel": str(LawfulChannel(channel).label), "reason": reason},
-        )
-        _append_event(
-            case,
-            EventKind.NOT_ACCEPTED_BY_BUREAU,
+            index,
+            bureau,
             actor,
-            agency_code=bureau.code,
-            changes={"channel": channel, "document": doc.number},
-            message=str(
-                _("不予受理，请通过%(channel)s途径解决：%(reason)s")
-                % {"channel": LawfulChannel(channel).label, "reason": reason}
-            ),
+            channel=channel,
+            reason=reason,
+            doc_kind="not_accepted_by_bureau",
+            event_kind=EventKind.NOT_ACCEPTED_BY_BUREAU,
         )
-        _sync_index(index, case, bureau)
-        _notify(index, EventKind.NOT_ACCEPTED_BY_BUREAU)
 
 
 def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str) -> None:
@@ -1068,41 +1093,22 @@ def accept_case(*, case_uuid: uuid.UUID, actor: Actor, message: str = "") -> Non
 
 def not_accept_case(*, case_uuid: uuid.UUID, actor: Actor, channel: str, reason: str) -> None:
     """不予受理 (art. 23/31): the non-acceptance notice names the lawful channel."""
-    if channel not in LawfulChannel.values:
-        raise HallError(_("请选择应当通过的法定途径。"), code="channel_required")
-    if not reason.strip():
-        raise HallError(_("请写明不予受理的理由。"), code="reason_required")
+    _check_refusal(channel, reason)
     with _locked(case_uuid) as (index, case):
         holder = index.holder
         _require_staff_of(actor, holder)
         _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
-        now = _now()
-        case.state = CaseState.NOT_ACCEPTED
-        case.signed_at = case.signed_at or now
-        case.acceptance_decided_at = case.closed_at = now
-        case.not_accepted_channel = channel
-        case.not_accepted_reason = reason
-        case.save()
-        doc = _issue_document(
+        case.signed_at = case.signed_at or _now()
+        _refuse(
             case,
-            kind="non_acceptance_notice",
-            agency=holder,
-            actor=actor,
-            fields={"channel": str(LawfulChannel(channel).label), "reason": reason},
-        )
-        _append_event(
-            case,
-            EventKind.NOT_ACCEPTED,
+            index,
+            holder,
             actor,
-            agency_code=holder.code,
-            changes={"channel": channel, "document": doc.number},
-            message=str(
-                _("不予受理，请通过%(channel)s途径解决：%(reason)s")
-                % {"channel": LawfulChannel(channel).label, "reason": reason}
-            ),
+            channel=channel,
+            reason=reason,
+            doc_kind="non_acceptance_notice",
+            event_kind=EventKind.NOT_ACCEPTED,
         )
-        _sync_index(index, case, holder)
-        _notify(index, EventKind.NOT_ACCEPTED)
 
 
 def assign_handler(*, case_uuid: uuid.UUID, actor: Actor, handler: User) -> None:
