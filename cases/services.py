@@ -211,6 +211,7 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
     index.replied_at = case.replied_at
     index.closed_at = case.closed_at
     index.satisfaction = case.satisfaction
+    index.report_status = case.report_status
     index.extended = case.extension_status == ExtensionStatus.APPROVED
     for name in (
         "routing_due",

@@ -58,6 +58,8 @@ class CaseIndex(models.Model):
     next_due_kind = models.CharField(max_length=30, blank=True)
 
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    # 交办 cases: the completion report's status, so the bureau finds pending reports in one query.
+    report_status = models.CharField(max_length=10, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

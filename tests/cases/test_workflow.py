@@ -442,3 +442,28 @@ def test_unknown_case_is_not_found(clerk, bureau):
 
     with pytest.raises(NotFound):
         services.register_case(case_uuid=uuid.uuid4(), actor=staff(clerk, bureau))
+
+
+def test_the_index_carries_the_completion_report_status(file_petition, clerk, bureau, handler_a, agency_a):
+    result = file_petition()
+    services.forward_case(
+        case_uuid=result.case_uuid,
+        actor=staff(clerk, bureau),
+        target=agency_a,
+        mode="assign",
+        assignment_due=timezone.localdate() + timedelta(days=30),
+        report_required=True,
+    )
+    services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
+    services.reply_case(
+        case_uuid=result.case_uuid,
+        actor=staff(handler_a, agency_a),
+        opinion="support",
+        text="经调查核实，诉求合理，已予以解决。",
+    )
+    services.submit_completion_report(
+        case_uuid=result.case_uuid,
+        actor=staff(handler_a, agency_a),
+        text="已责令物业公司退还多收停车费，信访人已收到。",
+    )
+    assert CaseIndex.objects.filter(report_status="pending").get().case_uuid == result.case_uuid
