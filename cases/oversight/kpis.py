@@ -52,6 +52,7 @@ from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.index.models import CaseIndex
@@ -285,7 +286,9 @@ def _holders() -> list[Agency]:
     return list(
         Agency.objects.filter(
             kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
-        ).order_by("sort_order", "code")
+        )
+        .only("id", "code", "name_zh", "name_en")
+        .order_by("sort_order", "code")
     )
 
 
@@ -321,9 +324,10 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     )
     by_agency = {row["kpi_agency"]: row for row in grouped}
     rows = []
+    language = get_language()
     for agency in _holders():
         found = by_agency.get(agency.pk, {})
-        row = KpiRow(agency.pk, agency.code, agency.display_name())
+        row = KpiRow(agency.pk, agency.code, agency.display_name(language))
         for kpi in definitions:
             denominator = found.get(f"{kpi.key}__d", 0)
             if kpi.is_rate:

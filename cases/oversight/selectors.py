@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Count, DateTimeField, F, Func, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from cases.index.models import CaseIndex
@@ -66,19 +66,59 @@ def _scope(filters: DashboardFilters) -> QuerySet[CaseIndex]:
     return rows
 
 
+def _month_starts(period: Period) -> list[date]:
+    months, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _monthly(filters: DashboardFilters, period: Period) -> list[dict]:
+    """Received (and still open) per month, in one grouped query.
+
+    Each row's month is found by ``width_bucket`` over the months' first instants (a binary search on
+    a handful of timestamps) instead of converting every row's time zone and truncating it.
+    """
+    low, high = period.moments()
+    rows = CaseIndex.objects.filter(submitted_at__gte=low, submitted_at__lt=high)
+    if filters.agency is not None:
+        rows = rows.filter(holder=filters.agency)
+    if filters.petition_type:
+        rows = rows.filter(petition_type=filters.petition_type)
+    starts = _month_starts(period)
+    bounds = [max(low, Period(start, start).moments()[0]) for start in starts]
+    bucket = Func(
+        F("submitted_at"),
+        Value(bounds, output_field=ArrayField(DateTimeField())),
+        function="width_bucket",
+        output_field=IntegerField(),
+    )
+    counts = {
+        row["bucket"]: row
+        for row in rows.annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(received=Count("pk"), still_open=Count("pk", filter=Q(is_open=True)))
+        .order_by()
+    }
+    return [
+        {"month": start, "received": counts[i]["received"], "still_open": counts[i]["still_open"]}
+        for i, start in enumerate(starts, start=1)
+        if i in counts
+    ]
+
+
 def dashboard(filters: DashboardFilters, *, today: date | None = None) -> Dashboard:
     """Open / due soon / overdue (and received in the period) in total, by agency, by type and by
-    month: five aggregate queries on the index, plus the agency names and the supervision counts."""
+    month: three aggregate queries on the index (totals are the sum of the agencies' rows), plus the
+    agency names and the supervision counts."""
     today = today or timezone.localdate()
     scope = _scope(filters)
     counts = _counts(today, filters.period)
-    totals = scope.aggregate(**counts)
 
-    by_holder = list(
-        scope.values("holder_id")
-        .annotate(**counts)
-        .order_by("-overdue", "-open", "holder_id")[: BY_AGENCY_LIMIT + 1]
-    )
+    by_holder = list(scope.values("holder_id").annotate(**counts).order_by())
+    totals = {name: sum(row[name] for row in by_holder) for name in counts}
+    by_holder.sort(key=lambda row: (-row["overdue"], -row["open"], row["holder_id"]))
     truncated = len(by_holder) > BY_AGENCY_LIMIT
     by_holder = by_holder[:BY_AGENCY_LIMIT]
     names = {
@@ -97,19 +137,7 @@ def dashboard(filters: DashboardFilters, *, today: date | None = None) -> Dashbo
     ]
 
     period = filters.period or Period(date(today.year - 1, today.month, 1), today)
-    low, high = period.moments()
-    monthly = CaseIndex.objects.filter(submitted_at__gte=low, submitted_at__lt=high)
-    if filters.agency is not None:
-        monthly = monthly.filter(holder=filters.agency)
-    if filters.petition_type:
-        monthly = monthly.filter(petition_type=filters.petition_type)
-    by_month = [
-        {"month": row["month"], "received": row["received"], "still_open": row["still_open"]}
-        for row in monthly.annotate(month=TruncMonth("submitted_at"))
-        .values("month")
-        .annotate(received=Count("pk"), still_open=Count("pk", filter=Q(is_open=True)))
-        .order_by("month")
-    ]
+    by_month = _monthly(filters, period)
 
     items = SupervisionItem.objects.all()
     if filters.agency is not None:
@@ -123,6 +151,7 @@ def dashboard(filters: DashboardFilters, *, today: date | None = None) -> Dashbo
 
 # --- Search --------------------------------------------------------------------------------------
 
+_LATIN = re.compile(r"[A-Za-z]")
 TRACKING_RE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{3,}$")
 SEARCH_PAGE = 50
 
@@ -161,7 +190,8 @@ def search_cases(
 ) -> tuple[list[CaseIndex], bool]:
     """One page of matching cases, newest first, and whether there is a next page.
 
-    ``text`` matches the title (the index holds no body: the full text lives in the agency schema).
+    ``text``: every word appears in the title (the index holds no body: the full text lives in the
+    agency schema). ``petitioner``: the name starts with it (surname first).
     """
     rows = CaseIndex.objects.all()
     number = query.tracking_number.strip().upper()
@@ -172,10 +202,14 @@ def search_cases(
             else rows.filter(tracking_number__contains=number)
         )
     if query.petitioner.strip():
-        rows = rows.filter(petitioner_name__icontains=query.petitioner.strip())
+        # Names start with the surname: a prefix match, served by a varchar_pattern_ops index.
+        rows = rows.filter(petitioner_name__startswith=query.petitioner.strip())
     if query.text.strip():
         for word in query.text.split()[:5]:
-            rows = rows.filter(title__icontains=word)
+            # Chinese has no case: a plain LIKE (trigram-indexed where pg_trgm exists) instead of
+            # UPPER() on every title; words with Latin letters still match in any case.
+            lookup = "title__icontains" if _LATIN.search(word) else "title__contains"
+            rows = rows.filter(**{lookup: word})
     if query.agency is not None:
         rows = rows.filter(holder=query.agency)
     if query.state in CaseState.values:
