@@ -1318,6 +1318,7 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
             visible=False,
             changes={"length": len(case.report_text)},
         )
+        _sync_index(index, case, holder)
 
 
 def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool, comment: str = "") -> None:
