@@ -46,6 +46,25 @@ def hall_server(django_db_setup, django_db_blocker):
         thread.terminate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_server_connections_at_the_end(django_db_setup, django_db_blocker):
+    """End the server's leftover database sessions before the test database is dropped.
+
+    A request thread of the live server holds its connection until Chromium closes the keep-alive
+    socket, which it does asynchronously after the browser closes; dropping the database meanwhile
+    fails with "being accessed by other users". Set up before hall_server and chromium, so torn down
+    after both; it only touches sessions on this run's own test database.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def live_db(django_db_blocker):
     """Let a browser test write committed data (the server thread has its own connection)."""

@@ -16,6 +16,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # LocaleMiddleware activates a request's language in the test's own thread and leaves it there;
+    # later tests would write English labels (document titles) into their data.
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _local_files(settings, tmp_path):
     settings.STORAGES = {
         "default": {
