@@ -19,8 +19,11 @@ from datetime import date, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
@@ -114,12 +117,17 @@ def _require_bureau(actor: Actor, roles: frozenset[str] = DECIDING_ROLES) -> Age
     return actor.agency
 
 
+def _wrong_state_message(state: str) -> str:
+    return gettext("此信访件当前状态为“%(state)s”，不能执行此操作。") % {"state": CaseState(state).label}
+
+
+# Rendered when shown, in the reader's language (services run with the official language active).
+_wrong_state = lazy(_wrong_state_message, str)
+
+
 def _require_state(case: Case, *states: str) -> None:
     if case.state not in states:
-        raise InvalidTransition(
-            _("此信访件当前状态为“%(state)s”，不能执行此操作。") % {"state": case.get_state_display()},
-            state=case.state,
-        )
+        raise InvalidTransition(_wrong_state(case.state), state=case.state)
 
 
 def _bureau() -> Agency:
@@ -134,8 +142,12 @@ def _bureau() -> Agency:
 
 @contextmanager
 def _locked(case_uuid: uuid.UUID | str) -> Iterator[tuple[CaseIndex, Case]]:
-    """Lock the index row, then the case row in its holder's schema, inside one transaction."""
-    with transaction.atomic():
+    """Lock the index row, then the case row in its holder's schema, inside one transaction.
+
+    What the case records (event messages, document titles) is written in the official language,
+    whatever language the acting user reads.
+    """
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         try:
             index = CaseIndex.objects.select_for_update().get(case_uuid=case_uuid)
         except (CaseIndex.DoesNotExist, ValueError):
@@ -476,7 +488,7 @@ def submit_petition(
         open_match, terminated_match = _find_prior_matter(citizen, petition)
 
     try:
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             tracking = _next_tracking_number(timezone.localdate(now).year)
             query_code = "".join(secrets.choice(_QUERY_ALPHABET) for _i in range(8))
             state = CaseState.SUBMITTED if holder.kind == AgencyKind.BUREAU else CaseState.RECEIVED

@@ -467,3 +467,19 @@ def test_the_index_carries_the_completion_report_status(file_petition, clerk, bu
         text="已责令物业公司退还多收停车费，信访人已收到。",
     )
     assert CaseIndex.objects.filter(report_status="pending").get().case_uuid == result.case_uuid
+
+
+def test_records_are_written_in_chinese_whatever_the_staff_reads(routed, handler_a, agency_a):
+    from django.utils import translation
+
+    with translation.override("en"):
+        services.accept_case(case_uuid=routed.case_uuid, actor=staff(handler_a, agency_a))
+        with pytest.raises(InvalidTransition) as caught:
+            services.accept_case(case_uuid=routed.case_uuid, actor=staff(handler_a, agency_a))
+        # the refusal is shown in the reader's language
+        assert "办理中" not in str(caught.value)
+    assert "办理中" in str(caught.value)
+    documents = in_schema(agency_a, Document, case_id=routed.case_uuid)
+    assert documents[-1].title == "受理告知书"
+    events = in_schema(agency_a, CaseEvent, case_id=routed.case_uuid)
+    assert events[-1].message.startswith("三门峡市公安局已受理")
