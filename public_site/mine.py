@@ -57,6 +57,14 @@ def next_step(index: CaseIndex, *, today: date | None = None) -> tuple[str, date
     return "", None
 
 
+def _document_label(document) -> str:
+    """The document's name in the reader's language (the stored title is in whichever language was
+    active when it was issued)."""
+    from documents.models import DocumentKind
+
+    return str(DocumentKind(document.kind).label) if document.kind in DocumentKind.values else document.title
+
+
 def _view_or_404(request, case_uuid):
     try:
         return case_for_citizen(request.user, case_uuid)
@@ -112,7 +120,7 @@ def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=Non
         "index": view.index,
         "case": case,
         "steps": selectors.timeline(view, for_citizen=True),
-        "documents": selectors.documents(view, for_citizen=True),
+        "documents": [(doc, _document_label(doc)) for doc in selectors.documents(view, for_citizen=True)],
         "attachments": selectors.attachments(view, viewer_agency=None),
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
         "deadlines": [d for d in selectors.deadlines(view, today=today) if d.kind != "objection"],
