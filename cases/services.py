@@ -1257,7 +1257,15 @@ def decide_extension(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
 
 
 def _write_reply(
-    case: Case, index: CaseIndex, holder: Agency, actor: Actor, *, opinion: str, text: str, kind: str
+    case: Case,
+    index: CaseIndex,
+    holder: Agency,
+    actor: Actor,
+    *,
+    opinion: str,
+    text: str,
+    kind: str,
+    attachments: Sequence[AttachmentInput] = (),
 ) -> None:
     if opinion not in HandlingOpinion.values:
         raise HallError(_("请选择处理意见：予以支持、解释说明或不予支持。"), code="opinion_required")
@@ -1284,6 +1292,21 @@ def _write_reply(
             "review_agency": _bureau().name_zh if holder.kind != AgencyKind.BUREAU else "",
         },
     )
+    for upload in attachments:
+        # Files the agency sends with its reply (evidence, calculations): listed with the documents.
+        Document.objects.create(
+            case=case,
+            kind="reply_attachment",
+            title=upload.file_name,
+            agency_code=holder.code,
+            storage_key=upload.storage_key,
+            file_name=upload.file_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            generated=False,
+            created_at=case.replied_at,
+            created_by_uuid=actor.user.uuid if actor.user else None,
+        )
     _append_event(
         case,
         kind,
@@ -1297,13 +1320,29 @@ def _write_reply(
     _notify(index, kind)
 
 
-def reply_case(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str) -> None:
+def reply_case(
+    *,
+    case_uuid: uuid.UUID,
+    actor: Actor,
+    opinion: str,
+    text: str,
+    attachments: Sequence[AttachmentInput] = (),
+) -> None:
     """信访处理意见书 (arts. 32-34): the written reply; the citizen's review window opens."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
         _require_staff_of(actor, holder)
         _require_state(case, CaseState.ACCEPTED)
-        _write_reply(case, index, holder, actor, opinion=opinion, text=text, kind=EventKind.REPLIED)
+        _write_reply(
+            case,
+            index,
+            holder,
+            actor,
+            opinion=opinion,
+            text=text,
+            kind=EventKind.REPLIED,
+            attachments=attachments,
+        )
 
 
 def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -> None:

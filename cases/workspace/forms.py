@@ -57,6 +57,24 @@ class OpinionForm(ActionForm):
     text = forms.CharField(label=_("答复内容（事实、理由和依据）"), required=False, widget=LONG_TEXTAREA)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+
+
+class ReplyForm(OpinionForm):
+    files = MultipleFileField(label=_("随答复发送的附件（可选，可多选）"), required=False)
+
+
 class LawfulChannelForm(ActionForm):
     channel = forms.ChoiceField(
         label=_("法定途径"), choices=_blank(_("请选择")) + list(LawfulChannel.choices), required=False

@@ -614,13 +614,20 @@ ACTIONS: dict[str, Action] = {
         Action(
             "reply",
             pgettext_lazy("workspace action", "出具处理意见（答复）"),
-            forms.OpinionForm,
+            forms.ReplyForm,
             lambda c: _in(c, CaseState.ACCEPTED) and c.has(DECIDERS),
             lambda c, d: (
-                services.reply_case(case_uuid=c.case.pk, actor=_a(c), opinion=d["opinion"], text=d["text"])
+                services.reply_case(
+                    case_uuid=c.case.pk,
+                    actor=_a(c),
+                    opinion=d["opinion"],
+                    text=d["text"],
+                    attachments=[_store_upload(c.request, upload) for upload in d.get("files") or []],
+                )
                 or _("已答复，信访处理意见书已生成并通知信访人。")
             ),
             _hint_reply,
+            multipart=True,
         ),
         Action(
             "completion_report",

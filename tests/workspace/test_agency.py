@@ -149,6 +149,41 @@ def test_reply_from_a_template(host_client, agency_a, handler_a, accepted):
     assert in_schema(agency_a, Document, case_id=case.pk, kind="handling_opinion")
 
 
+def test_reply_with_attached_files_that_the_citizen_can_see(host_client, agency_a, handler_a, accepted):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.access import case_for_citizen
+    from cases.selectors import documents
+
+    files = [
+        SimpleUploadedFile("核查照片.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
+        SimpleUploadedFile("退费清单.txt", "退费金额：200元".encode(), content_type="text/plain"),
+    ]
+    response = host_client(agency_a, handler_a).post(
+        case_url(accepted, "reply"), {"reply-opinion": "support", "reply-text": REPLY, "reply-files": files}
+    )
+    assert response.status_code == 302
+    attached = in_schema(agency_a, Document, case_id=accepted.case_uuid, kind="reply_attachment")
+    assert sorted(d.file_name for d in attached) == ["核查照片.png", "退费清单.txt"]
+    assert all(d.storage_key.startswith("ag_gaj/documents/") for d in attached)
+    citizen = CaseIndex.objects.get(case_uuid=accepted.case_uuid).citizen
+    visible = {d.kind for d in documents(case_for_citizen(citizen, accepted.case_uuid), for_citizen=True)}
+    assert {"handling_opinion", "reply_attachment"} <= visible
+
+
+def test_a_reply_with_a_disguised_executable_is_refused_and_keeps_the_text(
+    host_client, agency_a, handler_a, accepted
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("说明.pdf", b"MZ\x90\x00" + b"\0" * 64, content_type="application/pdf")
+    response = host_client(agency_a, handler_a).post(
+        case_url(accepted, "reply"), {"reply-opinion": "support", "reply-text": REPLY, "reply-files": [fake]}
+    )
+    assert response.status_code == 400 and REPLY in response.content.decode()
+    assert load_case(accepted.case_uuid).state == CaseState.ACCEPTED
+
+
 def test_other_agencys_template_is_not_offered(host_client, agency_a, agency_b, handler_a, accepted):
     foreign = ReplyTemplate.objects.create(
         agency=agency_b, title="别家模板", opinion="explain", body="别家单位的答复正文内容"
