@@ -236,6 +236,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("办结")
     DOCUMENT_ADDED = "document_added", _("上传文书")
     SUPERVISION = "supervision", _("督办")
+    CLAIMED = "claimed", _("信访人在网上认领")
 
 
 class CaseEvent(models.Model):

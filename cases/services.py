@@ -1435,6 +1435,39 @@ def upload_signed_document(
 # --- Citizen actions --------------------------------------------------------------------------------
 
 
+def claim_petition(*, actor: Actor, tracking_number: str, query_code: str) -> uuid.UUID:
+    """A citizen takes over online a petition staff registered for them from a letter, visit or
+    call (art. 21): the tracking number and query code they were given prove it is theirs."""
+    import hmac
+
+    if not actor.is_citizen:
+        raise Forbidden(_("请以信访人本人的账户认领。"), code="citizen_required")
+    user = _user(actor)
+    found = CaseIndex.objects.filter(tracking_number=tracking_number.strip().upper()).first()
+    if found is None or not hmac.compare_digest(
+        decrypt_text(found.query_code_encrypted), query_code.strip().upper()
+    ):
+        raise NotFound(_("编号或查询码不正确。"))
+    with _locked(found.case_uuid) as (index, case):
+        if index.citizen_id == user.pk:
+            return index.case_uuid
+        if index.citizen_id is not None:
+            # Someone's own online petition, or one already claimed: the same answer as a wrong code.
+            raise NotFound(_("编号或查询码不正确。"))
+        index.citizen = user
+        case.citizen_uuid = user.uuid
+        case.save(update_fields=["citizen_uuid"])
+        _append_event(
+            case,
+            EventKind.CLAIMED,
+            actor,
+            agency_code=index.holder.code,
+            message=str(_("信访人已在网上信访大厅认领本件，此后可在网上查看办理情况。")),
+        )
+        _sync_index(index, case, index.holder)
+        return index.case_uuid
+
+
 def _require_owner(actor: Actor, index: CaseIndex) -> None:
     if not actor.is_citizen or index.citizen_id != actor.user.pk:  # type: ignore[union-attr]
         raise NotFound(_("找不到该信访件。"))

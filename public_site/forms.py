@@ -117,6 +117,10 @@ class LookupForm(forms.Form):
     )
 
 
+class ClaimForm(LookupForm):
+    """The tracking number and query code staff gave the citizen with a letter, visit or call."""
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))

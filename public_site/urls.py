@@ -10,6 +10,7 @@ urlpatterns = [
     path("file/review/", filing.review_petition, name="file_review"),
     path("file/receipt/<uuid:case_uuid>/", filing.receipt, name="file_receipt"),
     path("mine/", mine.my_petitions, name="mine"),
+    path("mine/claim/", mine.claim, name="claim"),
     path("mine/<uuid:case_uuid>/", mine.petition_detail, name="petition"),
     path("mine/<uuid:case_uuid>/evaluate/", mine.evaluate, name="evaluate"),
     path("mine/<uuid:case_uuid>/review/", mine.ask_review, name="ask_review"),

@@ -50,18 +50,30 @@ def _lookup_key(request) -> str:
     return f"portal:lookup-failures:{client_ip(request)}"
 
 
+def lookup_blocked(request) -> bool:
+    return cache.get(_lookup_key(request), 0) >= LOOKUP_MAX_FAILURES
+
+
+def count_lookup_failure(request) -> None:
+    """Failed look-ups and claims count per address, so query codes cannot be guessed."""
+    key = _lookup_key(request)
+    if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+
+
 def lookup(request):
     """Follow a petition without signing in: tracking number and query code, both required.
 
-    Shows the state and the steps the citizen may see, never documents or personal data. Failed
-    attempts are counted per address so query codes cannot be guessed.
+    Shows the state and the steps the citizen may see, never documents or personal data.
     """
     form = LookupForm(request.POST or None)
     result = steps = None
     status = 200
-    key = _lookup_key(request)
     if request.method == "POST":
-        if cache.get(key, 0) >= LOOKUP_MAX_FAILURES:
+        if lookup_blocked(request):
             form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
             status = 429
         elif form.is_valid():
@@ -70,11 +82,7 @@ def lookup(request):
                     form.cleaned_data["tracking_number"], form.cleaned_data["query_code"]
                 )
             except NotFound as exc:
-                if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
-                    try:
-                        cache.incr(key)
-                    except ValueError:
-                        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+                count_lookup_failure(request)
                 form.add_error(None, str(exc))
                 status = 404
             else:
