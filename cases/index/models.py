@@ -59,7 +59,7 @@ class CaseIndex(models.Model):
 
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     # 交办 cases: the completion report's status, so the bureau finds pending reports in one query.
-    report_status = models.CharField(max_length=10, blank=True, default="")
+    report_status = models.CharField(max_length=10, blank=True, default="", db_default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from cases import services as case_services
 from cases.index.models import CaseIndex
-from cases.models import CaseState, EventKind
+from cases.models import CaseState
 from cases.oversight.models import OversightReadLog, SupervisionItem, SupervisionKind
-from cases.services import Actor
+from cases.services import Actor, record_supervision_event
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind
 from workdays.rules import add_working_days
@@ -74,27 +74,6 @@ def log_case_read(*, actor: Actor, index: CaseIndex, reason: str) -> OversightRe
 
 
 # --- The one write into a case -------------------------------------------------------------------
-
-
-def record_supervision_event(
-    *, case_uuid: uuid.UUID | str, actor: Actor, agency_code: str, message: str, changes: dict
-) -> None:
-    """Append a 督办 event to the case's timeline (staff only: not shown to the citizen).
-
-    Uses the core's own lock order and hash chain (cases.services._locked / _append_event): index row,
-    then the case row in its holder's schema, in one transaction. The case record itself is untouched.
-    TODO(core): replace with a public cases.services.record_supervision_event when the core has one.
-    """
-    with case_services._locked(case_uuid) as (_index, case):
-        case_services._append_event(
-            case,
-            EventKind.SUPERVISION,
-            actor,
-            agency_code=agency_code,
-            changes=changes,
-            message=message,
-            visible=False,
-        )
 
 
 # --- Issue and answer ----------------------------------------------------------------------------
