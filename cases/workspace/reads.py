@@ -83,23 +83,13 @@ def pending_objections(bureau: Agency) -> QuerySet[CaseIndex]:
 
 
 def pending_reports(bureau: Agency) -> list[CaseIndex]:
-    """交办 completion reports waiting for the bureau.
-
-    The report status lives only in the holder's schema (the index has no column for it), so this asks
-    each case-holding schema once: 28 small queries for the city.
-    """
+    """交办 completion reports waiting for the bureau: one query over the index."""
     if bureau.kind != AgencyKind.BUREAU:
         return []
-    waiting = []
-    for agency in Agency.objects.filter(kind__in=HOLDER_KINDS, is_active=True).exclude(pk=bureau.pk):
-        with schema_context(agency.schema_name):
-            waiting += list(
-                Case.objects.filter(report_status=ReportStatus.PENDING, routed_by=bureau.code).values_list(
-                    "pk", flat=True
-                )
-            )
     return list(
-        CaseIndex.objects.filter(case_uuid__in=waiting).select_related("holder").order_by("submitted_at")
+        CaseIndex.objects.filter(report_status=ReportStatus.PENDING)
+        .select_related("holder")
+        .order_by("submitted_at")
     )
 
 
