@@ -1,4 +1,4 @@
-"""The REST API (v1): adapters over cases.access, cases.selectors and cases.services.
+"""The REST API (v1): adapters over cases.access, cases.queries and cases.services.
 
 On the portal host a signed-in citizen reaches only their own petitions; on an agency host a member
 reaches only the cases their agency holds. Everything else is 404. Errors use one JSON shape
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
-from cases import selectors, services
+from cases import queries, services
 from cases.access import case_for_agency, case_for_citizen
 from cases.services import Actor, PetitionerInput, PetitionInput
 from config.errors import HallError
@@ -33,7 +33,7 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "generated": doc.generated,
             "download_url": download_url(doc.storage_key, filename=doc.file_name),
         }
-        for doc in selectors.documents(view, for_citizen=for_citizen)
+        for doc in queries.documents(view, for_citizen=for_citizen)
     ]
 
 
@@ -50,11 +50,11 @@ def _detail(view, *, for_citizen: bool, viewer: Agency | None = None) -> dict:
         "opinion": case.opinion,
         "reply_text": case.reply_text,
         "satisfaction": case.satisfaction,
-        "timeline": [step.__dict__ for step in selectors.timeline(view, for_citizen=for_citizen)],
+        "timeline": [step.__dict__ for step in queries.timeline(view, for_citizen=for_citizen)],
         "documents": _document_rows(view, for_citizen=for_citizen),
         "deadlines": [
             {**d.__dict__, "label": str(d.label), "status": str(d.status) if d.status else None}
-            for d in selectors.deadlines(view)
+            for d in queries.deadlines(view)
         ],
     }
     if viewer is not None:
@@ -67,9 +67,7 @@ class MyPetitions(APIView):
 
     @extend_schema(responses=s.CaseIndexSerializer(many=True), summary="My petitions")
     def get(self, request):
-        return Response(
-            s.CaseIndexSerializer(selectors.citizen_petitions(request.user)[:200], many=True).data
-        )
+        return Response(s.CaseIndexSerializer(queries.citizen_petitions(request.user)[:200], many=True).data)
 
     @extend_schema(
         request=s.FilePetitionSerializer,
@@ -156,7 +154,7 @@ class AgencyCases(APIView):
         responses=s.CaseIndexSerializer(many=True), summary="Cases this agency holds, next deadline first"
     )
     def get(self, request):
-        rows = selectors.agency_inbox(request.tenant).select_related("holder")[:500]
+        rows = queries.agency_inbox(request.tenant).select_related("holder")[:500]
         return Response(s.CaseIndexSerializer(rows, many=True).data)
 
 

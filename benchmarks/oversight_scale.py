@@ -270,7 +270,7 @@ def spread_over(holder_ids: list[int]) -> None:
 def measure(runs: int, holder_codes: list[str]) -> dict[str, list[float]]:
     from cases.index.models import CaseIndex
     from cases.oversight import kpis
-    from cases.oversight import selectors as ovs
+    from cases.oversight import queries as ovs
     from tenants.models import Agency
 
     rng = random.Random(7)  # noqa: S311

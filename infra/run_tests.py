@@ -71,8 +71,10 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     focused = bool(argv)
     if not focused:
-        step("ruff check")
+        step("ruff check, ruff format --check")
         if subprocess.run([str(VENV_BIN / "ruff"), "check", "."]).returncode:  # noqa: S603
+            return 1
+        if subprocess.run([str(VENV_BIN / "ruff"), "format", "--check", "."]).returncode:  # noqa: S603
             return 1
         step("mypy (service layer)")
         if subprocess.run([str(VENV_BIN / "mypy")]).returncode:  # noqa: S603

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import get_public_schema_name
 
 from accounts.access import profile_required
-from accounts.selectors import profile_for
+from accounts.queries import profile_for
 from accounts.services import ProfileRequired, petitioner_snapshot
 from cases.access import case_for_citizen
 from cases.index.models import CaseIndex
@@ -31,7 +31,7 @@ from config.crypto import decrypt_text
 from config.errors import HallError, NotFound
 from filestore.services import store_file, validate_upload
 from public_site.forms import MAX_ATTACHMENTS, PetitionForm
-from public_site.selectors import bureau, case_holding_agencies, similar_open_petitions
+from public_site.queries import bureau, case_holding_agencies, similar_open_petitions
 from public_site.views import client_ip
 from tenants.models import Agency
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import PetitionType, Satisfaction
-from public_site.selectors import case_holding_agencies
+from public_site.queries import case_holding_agencies
 
 MAX_ATTACHMENTS = 10
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from cases import selectors
+from cases import queries
 from cases.access import case_for_citizen
 from cases.index.models import CaseIndex
 from cases.models import CaseState
@@ -74,7 +74,7 @@ def _view_or_404(request, case_uuid):
 
 @login_required
 def my_petitions(request):
-    page = Paginator(selectors.citizen_petitions(request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(queries.citizen_petitions(request.user), 20).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = []
     for index in page.object_list:
@@ -85,9 +85,7 @@ def my_petitions(request):
                 "next_label": NEXT_STEP_LABELS.get(kind, ""),
                 "next_due": due,
                 "days_left": (due - today).days if due else None,
-                "colour": selectors.deadline_colour(index, today=today)
-                if kind == index.next_due_kind
-                else "",
+                "colour": queries.deadline_colour(index, today=today) if kind == index.next_due_kind else "",
             }
         )
     return render(request, "public_site/my_petitions.html", {"page": page, "rows": rows})
@@ -119,11 +117,11 @@ def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=Non
         "view": view,
         "index": view.index,
         "case": case,
-        "steps": selectors.timeline(view, for_citizen=True),
-        "documents": [(doc, _document_label(doc)) for doc in selectors.documents(view, for_citizen=True)],
-        "attachments": selectors.attachments(view, viewer_agency=None),
+        "steps": queries.timeline(view, for_citizen=True),
+        "documents": [(doc, _document_label(doc)) for doc in queries.documents(view, for_citizen=True)],
+        "attachments": queries.attachments(view, viewer_agency=None),
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
-        "deadlines": [d for d in selectors.deadlines(view, today=today) if d.kind != "objection"],
+        "deadlines": [d for d in queries.deadlines(view, today=today) if d.kind != "objection"],
         "can_evaluate": case.replied_at is not None and not case.satisfaction,
         "evaluation_form": evaluation_form or EvaluationForm(),
         "review_form": review_form or ReviewRequestForm(),
@@ -178,7 +176,7 @@ def ask_review(request, case_uuid):
 @require_safe
 def download_document(request, case_uuid, document_id):
     view = _view_or_404(request, case_uuid)
-    for document in selectors.documents(view, for_citizen=True):
+    for document in queries.documents(view, for_citizen=True):
         if document.pk == document_id:
             return redirect(download_url(document.storage_key, filename=document.file_name))
     raise Http404
@@ -188,7 +186,7 @@ def download_document(request, case_uuid, document_id):
 @require_safe
 def download_attachment(request, case_uuid, attachment_id):
     view = _view_or_404(request, case_uuid)
-    for attachment in selectors.attachments(view, viewer_agency=None):
+    for attachment in queries.attachments(view, viewer_agency=None):
         if attachment.pk == attachment_id:
             return redirect(download_url(attachment.storage_key, filename=attachment.file_name))
     raise Http404

@@ -8,12 +8,11 @@ from django.utils.translation import gettext as _
 from cases import clocks
 from cases.access import case_by_query_code
 from cases.models import PetitionType
-from cases.selectors import timeline
+from cases.queries import timeline
 from config.errors import NotFound
-from public_site import statistics
 from public_site.charts import Bar, bar_chart_svg
 from public_site.forms import LookupForm, PeriodForm
-from public_site.selectors import bureau, published_indexes, published_replies, service_room_agencies
+from public_site.queries import bureau, published_indexes, published_replies, service_room_agencies
 
 # Look-ups by tracking number and query code: failed attempts allowed per address per window.
 LOOKUP_MAX_FAILURES = 10
@@ -115,8 +114,8 @@ def statistics_page(request):
         if data is not None:
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             metric = form.cleaned_data.get("metric") or "received"
-        figures = statistics.agency_figures(start, end)
-        totals = statistics.totals(figures)
+        figures = figures.agency_figures(start, end)
+        totals = figures.totals(figures)
         labels = dict(form.fields["metric"].choices)
         is_rate = metric != "received"
         bars = [

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import staff_required
 from cases.oversight import forms
-from cases.oversight import selectors as ovs
+from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import SupervisionItem
 from cases.services import Actor

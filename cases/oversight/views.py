@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import staff_required
 from accounts.models import Role
-from cases import access, selectors, services
+from cases import access, queries, services
 from cases.index.models import CaseIndex
 from cases.models import CaseState, EventKind
 from cases.oversight import charts, forms, kpis
-from cases.oversight import selectors as ovs
+from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import OversightReadLog, SupervisionItem
 from config.errors import HallError, NotFound
@@ -142,7 +142,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "oversight/search.html",
         {
             "form": form,
-            "results": [(row, selectors.deadline_colour(row)) for row in results],
+            "results": [(row, queries.deadline_colour(row)) for row in results],
             "has_next": has_next,
             "page": page,
             "query_string": params.urlencode(),
@@ -181,9 +181,9 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             "reason": form.cleaned_data["reason"],
             "petitioner": services.petitioner_for_staff(view.case, request.tenant),
             "timeline": _masked_timeline(view),
-            "documents": selectors.documents(view, for_citizen=False),
-            "attachments": selectors.attachments(view, viewer_agency=request.tenant),
-            "deadlines": selectors.deadlines(view),
+            "documents": queries.documents(view, for_citizen=False),
+            "attachments": queries.attachments(view, viewer_agency=request.tenant),
+            "deadlines": queries.deadlines(view),
             "supervision": ovs.supervision_for_case(view.index.case_uuid),
             "supervision_form": forms.SupervisionForm(
                 initial={"tracking_numbers": view.index.tracking_number}
@@ -203,13 +203,13 @@ _CITIZEN_STEPS = frozenset(
 )
 
 
-def _masked_timeline(view) -> list[selectors.TimelineStep]:
+def _masked_timeline(view) -> list[queries.TimelineStep]:
     """The staff timeline; for a protected report (arts. 30, 46) the reporter's name is masked.
 
-    cases.selectors.timeline shows the actor's name on staff views, the reporter's included (a core
+    cases.queries.timeline shows the actor's name on staff views, the reporter's included (a core
     gap, reported): mask it here until the core does.
     """
-    steps = selectors.timeline(view, for_citizen=False)
+    steps = queries.timeline(view, for_citizen=False)
     if not view.case.identity_protected:
         return steps
     return [

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
 from accounts.models import Role, User
-from cases import access, clocks, selectors, services
+from cases import access, clocks, queries, services
 from cases.models import Case, CaseState, Document, ExtensionStatus, ReportStatus
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
@@ -75,7 +75,7 @@ def _colour_rows(rows) -> list[dict[str, Any]]:
     return [
         {
             "index": row,
-            "colour": selectors.deadline_colour(row, today=today),
+            "colour": queries.deadline_colour(row, today=today),
             "days_left": (row.next_due - today).days if row.next_due else None,
         }
         for row in rows
@@ -91,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"roles": sorted(request.agency_roles)}
     if tenant.is_case_holder:
         today = timezone.localdate()
-        held = selectors.agency_inbox(tenant)
+        held = queries.agency_inbox(tenant)
         context.update(
             open_count=held.count(),
             overdue_count=held.filter(next_due__lt=today).count(),
@@ -305,7 +305,7 @@ class CaseContext:
 
     @cached_property
     def documents(self) -> list[Document]:
-        return selectors.documents(self.view, for_citizen=False)
+        return queries.documents(self.view, for_citizen=False)
 
     @cached_property
     def replaceable_documents(self) -> list[Document]:
@@ -746,8 +746,8 @@ ACTIONS: dict[str, Action] = {
 CITIZEN_STEPS = frozenset({"submitted", "evaluated", "review_requested", "rereview_requested"})
 
 
-def _timeline(ctx: CaseContext) -> list[selectors.TimelineStep]:
-    steps = selectors.timeline(ctx.view, for_citizen=False)
+def _timeline(ctx: CaseContext) -> list[queries.TimelineStep]:
+    steps = queries.timeline(ctx.view, for_citizen=False)
     if not ctx.case.identity_protected:
         return steps
     # The core's staff timeline names the person who acted, the reporter included; a reporter's name
@@ -799,7 +799,7 @@ def _render_case(
     documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
     attachments = [
         {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
-        for a in selectors.attachments(view, viewer_agency=ctx.tenant)
+        for a in queries.attachments(view, viewer_agency=ctx.tenant)
     ]
     suggestions = []
     if ctx.is_bureau and _in(ctx, *QUEUE):
@@ -813,7 +813,7 @@ def _render_case(
         "current_holder": current_holder,
         "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant),
         "identity": identity,
-        "deadlines": selectors.deadlines(view),
+        "deadlines": queries.deadlines(view),
         "documents": documents,
         "attachments": attachments,
         "timeline": _timeline(ctx),
@@ -824,7 +824,7 @@ def _render_case(
         if any(a["action"].name in ("reply", "reply_directly") for a in actions)
         else [],
         "holder_case": ctx.holder_case,
-        "colour": selectors.deadline_colour(view.index) if ctx.holds else "",
+        "colour": queries.deadline_colour(view.index) if ctx.holds else "",
     }
     return render(request, "workspace/case.html", context, status=status)
 

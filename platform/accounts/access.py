@@ -93,7 +93,7 @@ def profile_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        from accounts.selectors import has_profile
+        from accounts.queries import has_profile
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

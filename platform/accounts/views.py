@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
-from accounts.selectors import profile_for
+from accounts.queries import profile_for
 from accounts.services import IdNumberTaken, InvalidProfile, save_profile
 
 

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 
 from accounts.access import profile_required
 from accounts.models import CitizenProfile
-from accounts.selectors import profile_for
+from accounts.queries import profile_for
 from accounts.services import (
     IdNumberTaken,
     InvalidProfile,

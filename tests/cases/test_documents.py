@@ -115,7 +115,7 @@ def test_a_signed_scan_supersedes_the_generated_document(
     assert rows[notice.pk].superseded and not rows[scan.pk].generated
     assert rows[scan.pk].supersedes == notice.pk and rows[scan.pk].number == notice.number
     from cases.access import case_for_citizen
-    from cases.selectors import documents
+    from cases.queries import documents
 
     visible = documents(
         case_for_citizen(accepted_at_a_owner(accepted_at_a), accepted_at_a.case_uuid), for_citizen=True

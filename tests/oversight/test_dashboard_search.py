@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cases.oversight import selectors as ovs
+from cases.oversight import queries as ovs
 from cases.oversight.kpis import Period
 from tests.oversight.conftest import local, make_index
 

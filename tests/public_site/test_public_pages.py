@@ -8,8 +8,8 @@ from django_tenants.utils import schema_context
 from cases.index.models import CaseIndex
 from cases.models import Case
 from config.crypto import decrypt_text
-from public_site import statistics
-from public_site.selectors import mask_personal_data
+from public_site import figures as stats
+from public_site.queries import mask_personal_data
 from public_site.views import LOOKUP_MAX_FAILURES
 
 TITLE = "小区门口路灯坏了三个月"
@@ -181,7 +181,7 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
         satisfaction="basically",
     )
 
-    figures = {f.agency.code: f for f in statistics.agency_figures(date(2025, 3, 1), date(2025, 3, 31))}
+    figures = {f.agency.code: f for f in stats.agency_figures(date(2025, 3, 1), date(2025, 3, 31))}
     a, b = figures["gaj"], figures["zjj"]
     assert a.received == 3
     assert (a.accepted_in_time, a.acceptance_due_count, a.acceptance_rate) == (1, 3, 33.3)
@@ -189,7 +189,7 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
     assert (a.satisfied, a.evaluated, a.satisfaction_rate) == (1, 2, 50.0)
     assert (b.received, b.acceptance_rate, b.completion_rate, b.satisfaction_rate) == (1, 100.0, 100.0, 100.0)
     assert figures["jyj"].acceptance_rate is None and figures["jyj"].received == 0
-    totals = statistics.totals(list(figures.values()))
+    totals = stats.totals(list(figures.values()))
     assert totals["received"] == 4 and totals["acceptance_rate"] == 50.0
 
 
@@ -198,7 +198,7 @@ def test_statistics_is_one_query_whatever_the_number_of_agencies(city):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        figures = statistics.agency_figures(date(2025, 1, 1), date(2025, 12, 31))
+        figures = stats.agency_figures(date(2025, 1, 1), date(2025, 12, 31))
     selects = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
     assert len(selects) == 2  # the aggregate over CaseIndex and the list of agencies
     assert "GROUP BY" in selects[0]

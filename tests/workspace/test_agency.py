@@ -153,7 +153,7 @@ def test_reply_with_attached_files_that_the_citizen_can_see(host_client, agency_
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from cases.access import case_for_citizen
-    from cases.selectors import documents
+    from cases.queries import documents
 
     files = [
         SimpleUploadedFile("核查照片.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
