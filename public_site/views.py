@@ -10,6 +10,7 @@ from cases.access import case_by_query_code
 from cases.models import PetitionType
 from cases.queries import timeline
 from config.errors import NotFound
+from public_site import figures as stats
 from public_site.charts import Bar, bar_chart_svg
 from public_site.forms import LookupForm, PeriodForm
 from public_site.queries import bureau, published_indexes, published_replies, service_room_agencies
@@ -114,8 +115,8 @@ def statistics_page(request):
         if data is not None:
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             metric = form.cleaned_data.get("metric") or "received"
-        figures = figures.agency_figures(start, end)
-        totals = figures.totals(figures)
+        figures = stats.agency_figures(start, end)
+        totals = stats.totals(figures)
         labels = dict(form.fields["metric"].choices)
         is_rate = metric != "received"
         bars = [
