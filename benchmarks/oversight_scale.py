@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+
+from benchdb import drop_database, use_fresh_database  # noqa: E402
+
 BENCH_DB = "hall_bench_oversight"
 TODAY = date(2026, 6, 15)
 
@@ -55,43 +58,6 @@ TOPICS = [
     "网约车平台纠纷",
 ]
 PLACES = ["湖滨区", "陕州区", "义马市", "灵宝市", "渑池县", "卢氏县", "开发区", "示范区"]
-
-
-def configure_database() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        import dj_database_url
-
-        _recreate(dj_database_url.parse(url), BENCH_DB)
-        base, _, _ = url.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
-    else:
-        os.environ["HALL_EMBEDDED_DB_NAME"] = BENCH_DB
-        from config.embedded_db import embedded_database
-
-        _recreate(embedded_database("postgres"), BENCH_DB)
-
-
-def _connect(config: dict, name: str):
-    import psycopg2
-
-    return psycopg2.connect(
-        dbname=name,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-
-
-def _recreate(config: dict, name: str, *, drop_only: bool = False) -> None:
-    conn = _connect(config, "postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 # --- Data ----------------------------------------------------------------------------------------
@@ -352,14 +318,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    configure_database()
+    use_fresh_database(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     from tenants.city import AgencySpec
     from tenants.demo import seed_agencies
@@ -419,9 +383,7 @@ def main() -> None:
     print(f"mean of all runs: {statistics.mean(sum(large_timings.values(), [])):.1f} ms at {total} agencies")
 
     if not args.keep:
-        db = settings.DATABASES["default"]
-        connection.close()
-        _recreate(db, BENCH_DB, drop_only=True)
+        drop_database(BENCH_DB)
         print(f"database {BENCH_DB} dropped")
     else:
         print(f"database {BENCH_DB} kept")

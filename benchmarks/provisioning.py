@@ -16,47 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+
+from benchdb import drop_database, use_fresh_database  # noqa: E402
+
 BENCH_DB = "hall_bench_provisioning"
-
-
-def configure_database() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        import dj_database_url
-
-        config = dj_database_url.parse(url)
-        admin = dict(config)
-        _recreate(admin, BENCH_DB)
-        base, _, _ = url.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
-    else:
-        os.environ["HALL_EMBEDDED_DB_NAME"] = BENCH_DB
-        from config.embedded_db import embedded_database
-
-        embedded_database("postgres")
-        _recreate(embedded_database("postgres"), BENCH_DB)
-
-
-def _connect(config: dict, name: str):
-    import psycopg2
-
-    return psycopg2.connect(
-        dbname=name,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-
-
-def _recreate(config: dict, name: str, *, drop_only: bool = False) -> None:
-    conn = _connect(config, "postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def main() -> None:
@@ -64,14 +27,12 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=20, help="agencies provisioned each way")
     args = parser.parse_args()
 
-    configure_database()
+    use_fresh_database(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     from tenants.city import AgencySpec
     from tenants.provisioning import (
@@ -95,9 +56,7 @@ def main() -> None:
         spec = AgencySpec(f"m{i}", "department", f"迁移{i}", f"Migrate {i}")
         migrate.append(provision_by_migrations(spec).milliseconds)
 
-    db = settings.DATABASES["default"]
-    connection.close()
-    _recreate(db, BENCH_DB, drop_only=True)
+    drop_database(BENCH_DB)
 
     replay_ms, migrate_ms = statistics.median(replay), statistics.median(migrate)
     print(f"statements in the journal: {len(journal)} (recorded once in {record_ms:.0f} ms)")
