@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import PetitionType, Satisfaction
+from config.forms import BoundedDateField
 from public_site.queries import case_holding_agencies
 
 MAX_ATTACHMENTS = 10
@@ -122,8 +123,8 @@ class ClaimForm(LookupForm):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     metric = forms.ChoiceField(
         label=_("图表显示"),
         required=False,

@@ -203,7 +203,8 @@ def claim(request):
     form = ClaimForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if lookup_blocked(request):
+        tracking = request.POST.get("tracking_number", "")
+        if lookup_blocked(request, tracking):
             form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
             status = 429
         elif form.is_valid():
@@ -215,7 +216,7 @@ def claim(request):
                 )
             except HallError as exc:
                 if exc.status == 404:
-                    count_lookup_failure(request)
+                    count_lookup_failure(request, tracking)
                 form.add_error(None, str(exc))
                 status = exc.status
             else:

@@ -9,6 +9,7 @@ from cases import clocks
 from cases.access import case_by_query_code
 from cases.models import PetitionType
 from cases.queries import timeline
+from config import net
 from config.errors import NotFound
 from public_site import figures as stats
 from public_site.charts import Bar, bar_chart_svg
@@ -21,7 +22,7 @@ LOOKUP_WINDOW_SECONDS = 15 * 60
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return net.client_ip(request) or "unknown"
 
 
 def home(request):
@@ -46,22 +47,26 @@ def home(request):
     )
 
 
-def _lookup_key(request) -> str:
-    return f"portal:lookup-failures:{client_ip(request)}"
+def _lookup_keys(request, tracking_number: str = "") -> list[str]:
+    keys = [f"portal:lookup-failures:ip:{client_ip(request)}"]
+    if tracking_number:
+        keys.append(f"portal:lookup-failures:case:{tracking_number.strip().upper()[:32]}")
+    return keys
 
 
-def lookup_blocked(request) -> bool:
-    return cache.get(_lookup_key(request), 0) >= LOOKUP_MAX_FAILURES
+def lookup_blocked(request, tracking_number: str = "") -> bool:
+    return any(cache.get(key, 0) >= LOOKUP_MAX_FAILURES for key in _lookup_keys(request, tracking_number))
 
 
-def count_lookup_failure(request) -> None:
-    """Failed look-ups and claims count per address, so query codes cannot be guessed."""
-    key = _lookup_key(request)
-    if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+def count_lookup_failure(request, tracking_number: str = "") -> None:
+    """Failed look-ups and claims count per address and per tracking number, so a query code can be
+    guessed neither from one address nor by spreading the guesses over many."""
+    for key in _lookup_keys(request, tracking_number):
+        if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
 
 
 def lookup(request):
@@ -73,7 +78,8 @@ def lookup(request):
     result = steps = None
     status = 200
     if request.method == "POST":
-        if lookup_blocked(request):
+        tracking = request.POST.get("tracking_number", "")
+        if lookup_blocked(request, tracking):
             form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
             status = 429
         elif form.is_valid():
@@ -82,7 +88,7 @@ def lookup(request):
                     form.cleaned_data["tracking_number"], form.cleaned_data["query_code"]
                 )
             except NotFound as exc:
-                count_lookup_failure(request)
+                count_lookup_failure(request, tracking)
                 form.add_error(None, str(exc))
                 status = 404
             else:

@@ -18,6 +18,7 @@ from cases.oversight import services as ovs_services
 from cases.oversight.models import SupervisionItem
 from cases.services import Actor
 from config.errors import HallError
+from config.net import client_ip
 
 
 def _own_item(request: HttpRequest, item_id) -> SupervisionItem:
@@ -49,7 +50,7 @@ def item_detail(request: HttpRequest, item_id) -> HttpResponse:
     form = forms.AnswerForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        actor = Actor.staff(request.user, request.tenant, ip=request.META.get("REMOTE_ADDR") or None)
+        actor = Actor.staff(request.user, request.tenant, ip=client_ip(request))
         try:
             ovs_services.answer_supervision(actor=actor, item=item, text=form.cleaned_data["answer"])
         except HallError as exc:

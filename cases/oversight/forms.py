@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseState, PetitionType
 from cases.oversight.models import SupervisionKind
+from config.forms import BoundedDateField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -29,8 +30,8 @@ class SearchForm(forms.Form):
     petition_type = forms.ChoiceField(
         label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
     )
-    date_from = forms.DateField(label=_("提交日期自"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("提交日期至"), required=False, widget=DATE)
+    date_from = BoundedDateField(label=_("提交日期自"), required=False, widget=DATE)
+    date_to = BoundedDateField(label=_("提交日期至"), required=False, widget=DATE)
     overdue_only = forms.BooleanField(label=_("仅显示已超期"), required=False)
 
 
@@ -39,8 +40,8 @@ class DashboardForm(forms.Form):
     petition_type = forms.ChoiceField(
         label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
     )
-    date_from = forms.DateField(label=_("收件日期自"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("收件日期至"), required=False, widget=DATE)
+    date_from = BoundedDateField(label=_("收件日期自"), required=False, widget=DATE)
+    date_to = BoundedDateField(label=_("收件日期至"), required=False, widget=DATE)
 
 
 class ReasonForm(forms.Form):
@@ -57,7 +58,7 @@ class SupervisionForm(forms.Form):
         label=_("信访件编号（每行一个，可多件）"), widget=forms.Textarea(attrs={"rows": 4})
     )
     message = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 4}))
-    answer_due = forms.DateField(label=_("反馈期限"), widget=DATE)
+    answer_due = BoundedDateField(label=_("反馈期限"), widget=DATE)
 
     def clean_tracking_numbers(self) -> list[str]:
         numbers = [n.strip().upper() for n in re.split(r"[\s,，;；]+", self.cleaned_data["tracking_numbers"])]

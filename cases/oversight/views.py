@@ -33,6 +33,7 @@ from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import OversightReadLog, SupervisionItem
 from config.errors import HallError, NotFound
+from config.net import client_ip
 from tenants.models import Agency, AgencyKind
 
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
@@ -52,7 +53,7 @@ def oversight_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 
 def _actor(request: HttpRequest) -> services.Actor:
-    return services.Actor.staff(request.user, request.tenant, ip=request.META.get("REMOTE_ADDR") or None)
+    return services.Actor.staff(request.user, request.tenant, ip=client_ip(request))
 
 
 def _case_view(case_uuid) -> access.CaseView:
@@ -131,7 +132,7 @@ def search(request: HttpRequest) -> HttpResponse:
             form.add_error("agency", _("没有这个单位代码。"))
         elif not query.is_empty:
             try:
-                page = max(int(request.GET.get("page", "1")), 1)
+                page = min(max(int(request.GET.get("page", "1")), 1), 10_000)
             except ValueError:
                 page = 1
             results, has_next = ovs.search_cases(query, page=page)

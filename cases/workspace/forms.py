@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
+from config.forms import BoundedDateField
 
 DECISIONS = [("approve", _("同意")), ("refuse", _("不同意"))]
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -32,7 +33,7 @@ class EmptyForm(ActionForm):
 class RouteForm(ActionForm):
     target = forms.ChoiceField(label=_("接收单位"), error_messages={"required": _("请选择接收单位。")})
     mode = forms.ChoiceField(label=_("处理方式"), choices=RoutingMode.choices, initial=RoutingMode.FORWARD)
-    assignment_due = forms.DateField(
+    assignment_due = BoundedDateField(
         label=_("交办办结期限"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -32,6 +32,7 @@ from cases.workspace import reads as ws_selectors
 from cases.workspace import services as ws_services
 from cases.workspace.models import ReplyTemplate
 from config.errors import HallError, NotFound
+from config.net import client_ip
 from tenants.models import Agency, AgencyKind
 
 ANY_STAFF = ("handler", "leader", "admin")
@@ -41,7 +42,7 @@ PAGE_SIZE = 25
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -761,7 +762,7 @@ def _case_url(case_uuid) -> str:
 
 def _reply_initial(request: HttpRequest) -> dict[str, str]:
     template_id = request.GET.get("template", "")
-    if not template_id.isdigit():
+    if not (template_id.isascii() and template_id.isdigit()):
         return {}
     template = ReplyTemplate.objects.filter(pk=int(template_id), agency=request.tenant).first()
     return {"opinion": template.opinion, "text": template.body} if template else {}
@@ -843,6 +844,11 @@ def case_action(request: HttpRequest, case_uuid, name: str) -> HttpResponse:
     if action is None:
         raise Http404(_("没有这个操作。"))
     ctx = CaseContext(request, case_uuid)
+    if action.multipart and not action.available(ctx):
+        # The service would refuse it (and says precisely why for every other action); refusing an
+        # upload action here keeps the files of a refused action out of storage.
+        messages.error(request, _("您现在不能对此信访件执行该操作。"))
+        return _render_case(request, ctx, status=409)
     form = action.form(request.POST, request.FILES, ctx=ctx, prefix=action.name)
     status = 400
     if form.is_valid():

@@ -27,6 +27,8 @@ HALL_SURFACES = env_choice("HALL_SURFACES", "all", ("all", "portal", "staff"))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [HALL_DOMAIN, f".{HALL_DOMAIN}", "localhost", "127.0.0.1"])
 HALL_PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 HALL_SCHEME = env_choice("HALL_SCHEME", "http", ("http", "https"))
+# Behind nginx: take the client's address from X-Forwarded-For (audit records, rate limits).
+HALL_TRUST_X_FORWARDED_FOR = env_bool("HALL_TRUST_X_FORWARDED_FOR", False)
 
 # --- Applications --------------------------------------------------------------------------------
 SHARED_APPS = [

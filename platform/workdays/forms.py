@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import BoundedDateField
 from workdays.models import DayKind
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(
+    date = BoundedDateField(
         label=_("日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。"), "required": _("请填写日期。")},
