@@ -68,7 +68,13 @@ def test_case_page_refusals(host_client, agency_a, agency_b, handler_a, handler_
     assert host_client(agency_b, handler_b).get(url).status_code == 404
 
 
-@pytest.mark.parametrize("action", ["sign", "accept", "note", "not_accept", "assign_handler"])
+def _all_actions() -> list[str]:
+    from cases.workspace.views import ACTIONS
+
+    return sorted(ACTIONS)
+
+
+@pytest.mark.parametrize("action", _all_actions())
 def test_case_actions_refused_for_outsiders(
     host_client, agency_a, agency_b, handler_b, citizen, forwarded, action
 ):
@@ -105,3 +111,11 @@ def test_member_without_totp_is_sent_to_set_it_up(host_client, agency_a):
     Membership.objects.create(user=user, agency=agency_a, role=Role.HANDLER)
     response = host_client(agency_a, user).get("/inbox/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/totp/activate/")
+
+
+@pytest.mark.parametrize("path", ["/supervision/", "/calendar/", "/api/v1/cases/"])
+def test_other_workspace_pages_refuse_outsiders(host_client, bureau, agency_a, handler_b, citizen, path):
+    anonymous = host_client(bureau).get(path)
+    assert anonymous.status_code == (403 if path.startswith("/api/") else 302)  # pages ask to sign in
+    assert host_client(bureau, citizen).get(path).status_code == 403
+    assert host_client(agency_a, handler_b).get(path).status_code == 403
