@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +30,7 @@ from cases.models import CaseState, PetitionType
 from cases.services import Actor, AttachmentInput, PetitionerInput, PetitionInput, submit_petition
 from config.crypto import decrypt_text
 from config.errors import HallError, NotFound
-from filestore.services import store_file, validate_upload
+from filestore.services import release_staged, stage_upload, store_file, validate_upload
 from public_site.forms import MAX_ATTACHMENTS, PetitionForm
 from public_site.queries import bureau, case_holding_agencies, similar_open_petitions
 from public_site.views import client_ip
@@ -88,6 +89,7 @@ def _store_upload(request, draft: dict, upload) -> dict:
     key = store_file(
         schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
     )
+    stage_upload(key)
     entry = {
         "token": uuid.uuid4().hex,
         "key": key,
@@ -226,6 +228,17 @@ def review_petition(request):
         return _render_form(request, form, submission_id, draft, status=400)
     agency = _agency(draft["agency"])
     if request.method == "POST":
+        missing = [f for f in draft["files"] if not default_storage.exists(f["key"])]
+        if missing:
+            # Never file a petition whose attachments silently went missing: say so and ask again.
+            draft["files"] = [f for f in draft["files"] if f not in missing]
+            request.session.modified = True
+            messages.error(
+                request,
+                _("以下附件已失效，请重新上传后再提交：%(names)s")
+                % {"names": "、".join(f["name"] for f in missing)},
+            )
+            return redirect(_form_url(submission_id))
         try:
             snapshot = petitioner_snapshot(request.user)
             result = submit_petition(
@@ -246,6 +259,7 @@ def review_petition(request):
                 return _render_form(request, form, submission_id, draft, status=400)
             messages.error(request, str(exc))
             return redirect(_review_url(submission_id))
+        release_staged(f["key"] for f in draft["files"])
         _drafts(request).pop(submission_id, None)
         request.session.modified = True
         return redirect("portal:file_receipt", case_uuid=result.case_uuid)

@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.oversight.tasks.sweep_deadlines",
         "schedule": crontab(hour=1, minute=30),
     },
+    "purge-abandoned-uploads-daily": {
+        "task": "filestore.tasks.purge_abandoned_uploads",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- REST API ------------------------------------------------------------------------------------

@@ -96,3 +96,17 @@ def download_url(key: str, *, filename: str, expires: int = 300) -> str:
         {"k": key, "f": filename, "e": expires}, compress=True
     )
     return reverse("filestore:download", kwargs={"token": token})
+
+
+def stage_upload(key: str) -> None:
+    """Remember a draft's upload until the petition is filed (see filestore.tasks)."""
+    from filestore.models import StagedUpload
+
+    StagedUpload.objects.get_or_create(key=key)
+
+
+def release_staged(keys) -> None:
+    """The petition that uses these uploads was filed: they are no longer at risk of deletion."""
+    from filestore.models import StagedUpload
+
+    StagedUpload.objects.filter(key__in=list(keys)).delete()
