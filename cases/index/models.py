@@ -5,9 +5,28 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseState, PetitionType, Satisfaction
+
+
+def local_date(moment: str) -> models.Func:
+    """The local calendar date (settings.TIME_ZONE) of the timestamptz column ``moment``, as SQL.
+
+    ``timezone(text, timestamptz)`` and the cast to date are IMMUTABLE in PostgreSQL, so the result can
+    be a stored generated column: computed once per write instead of once per row in every KPI query.
+    """
+    return Cast(
+        models.Func(models.Value(settings.TIME_ZONE), models.F(moment), function="timezone"),
+        models.DateField(),
+    )
+
+
+def _local_date_column(moment: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=local_date(moment), output_field=models.DateField(), db_persist=True
+    )
 
 
 class CaseIndex(models.Model):
@@ -43,6 +62,13 @@ class CaseIndex(models.Model):
     accepting_agency = models.ForeignKey(
         "tenants.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases"
     )
+    # The local dates of the moments the oversight KPIs compare with due dates and periods
+    # (cases/oversight/kpis.py). Generated and stored by PostgreSQL, so every way a row is written
+    # (_sync_index, a bulk COPY, a test's objects.create) keeps them right, and the KPI query compares
+    # plain dates instead of converting ~100k timestamps per run (AT TIME ZONE). NULL when the moment is.
+    submitted_on = _local_date_column("submitted_at")
+    acceptance_decided_on = _local_date_column("acceptance_decided_at")
+    replied_on = _local_date_column("replied_at")
 
     routing_due = models.DateField(null=True, blank=True)
     acceptance_due = models.DateField(null=True, blank=True)

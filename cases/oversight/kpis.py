@@ -49,7 +49,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -99,18 +99,22 @@ class Period:
         )
 
 
-def _at_in(name: str, period: Period) -> Q:
-    low, high = period.moments()
-    return Q(**{f"{name}__gte": low, f"{name}__lt": high})
+def _on_in(name: str, period: Period) -> Q:
+    """The date column ``name`` is in the period: a deadline (``*_due``), or the local date of a moment.
 
-
-def _due_in(name: str, period: Period) -> Q:
+    A moment ``x_at`` is in the period when its local date is; CaseIndex stores that date as the
+    generated column ``x_on`` (cases/index/models.py), so the KPIs compare plain dates, never
+    timestamps converted row by row.
+    """
     return Q(**{f"{name}__gte": period.start, f"{name}__lte": period.end})
 
 
-def _met(done_at: str, due: str) -> Q:
-    """The local date of ``done_at`` is on or before the date ``due``."""
-    return Q(**{f"{done_at}__isnull": False, f"{done_at}_local__lte": F(due)})
+def _met(done_on: str, due: str) -> Q:
+    """The local date ``done_on`` of the completing moment is on or before the date ``due``.
+
+    NULL (not done, or no due date) compares as unknown, which a FILTER counts as false.
+    """
+    return Q(**{f"{done_on}__lte": F(due)})
 
 
 # --- The KPI definitions -------------------------------------------------------------------------
@@ -136,7 +140,7 @@ class Kpi:
 def timely_acceptance(period: Period, today: date) -> Kpi:
     """及时受理率 = #{decided on or before acceptance_due} ÷ #{acceptance_due in the period and
     (decided or acceptance_due < today)}. See the module docstring, definition 1."""
-    denominator = _due_in("acceptance_due", period) & (
+    denominator = _on_in("acceptance_due", period) & (
         Q(acceptance_decided_at__isnull=False) | Q(acceptance_due__lt=today)
     )
     return Kpi(
@@ -144,7 +148,7 @@ def timely_acceptance(period: Period, today: date) -> Kpi:
         _("及时受理率"),
         _("按期告知受理与否的件数 ÷ 告知期限在本期内到期的件数"),
         denominator=denominator,
-        numerator=denominator & _met("acceptance_decided_at", "acceptance_due"),
+        numerator=denominator & _met("acceptance_decided_on", "acceptance_due"),
     )
 
 
@@ -153,7 +157,7 @@ def on_time_completion(period: Period, today: date) -> Kpi:
     in the period or replied in the period) and (replied or handling_due < today)}. Definition 2."""
     denominator = (
         Q(accepted_at__isnull=False, handling_due__isnull=False)
-        & (_due_in("handling_due", period) | _at_in("replied_at", period))
+        & (_on_in("handling_due", period) | _on_in("replied_on", period))
         & (Q(replied_at__isnull=False) | Q(handling_due__lt=today))
     )
     return Kpi(
@@ -161,13 +165,13 @@ def on_time_completion(period: Period, today: date) -> Kpi:
         _("按期办结率"),
         _("在办理期限内书面答复的件数 ÷ 办理期限在本期内到期或在本期内答复的已受理件数"),
         denominator=denominator,
-        numerator=denominator & _met("replied_at", "handling_due"),
+        numerator=denominator & _met("replied_on", "handling_due"),
     )
 
 
 def participation(period: Period, today: date) -> Kpi:
     """参评率 = #{evaluated} ÷ #{replied in the period}. Definition 3."""
-    denominator = _at_in("replied_at", period)
+    denominator = _on_in("replied_on", period)
     return Kpi(
         "participation",
         _("参评率"),
@@ -180,7 +184,7 @@ def participation(period: Period, today: date) -> Kpi:
 def satisfaction(period: Period, today: date) -> Kpi:
     """满意率 = #{satisfied or basically satisfied} ÷ #{replied in the period and evaluated}.
     Definition 4."""
-    denominator = _at_in("replied_at", period) & ~Q(satisfaction="")
+    denominator = _on_in("replied_on", period) & ~Q(satisfaction="")
     return Kpi(
         "satisfaction",
         _("满意率"),
@@ -192,7 +196,7 @@ def satisfaction(period: Period, today: date) -> Kpi:
 
 def repeat_petition(period: Period, today: date) -> Kpi:
     """重复信访率 = #{linked_to set} ÷ #{submitted in the period}. Definition 5 (lower is better)."""
-    denominator = _at_in("submitted_at", period)
+    denominator = _on_in("submitted_on", period)
     return Kpi(
         "repeat_petition",
         _("重复信访率"),
@@ -210,7 +214,7 @@ def average_days_to_accept(period: Period, today: date) -> Kpi:
         "days_to_accept",
         _("平均受理天数"),
         _("本期内告知受理与否的各件（告知时间 − 收到时间）的平均天数"),
-        denominator=_at_in("acceptance_decided_at", period) & Q(received_at__isnull=False),
+        denominator=_on_in("acceptance_decided_on", period) & Q(received_at__isnull=False),
         average=F("acceptance_decided_at") - F("received_at"),
         higher_is_better=False,
     )
@@ -223,7 +227,7 @@ def average_days_to_reply(period: Period, today: date) -> Kpi:
         "days_to_reply",
         _("平均答复天数"),
         _("本期内答复的各件（答复时间 − 受理时间）的平均天数"),
-        denominator=_at_in("replied_at", period) & Q(accepted_at__isnull=False),
+        denominator=_on_in("replied_on", period) & Q(accepted_at__isnull=False),
         average=F("replied_at") - F("accepted_at"),
         higher_is_better=False,
     )
@@ -303,21 +307,17 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
             aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
         else:
             aggregates[f"{kpi.key}__a"] = Avg(kpi.average, filter=kpi.denominator)
-    # Only rows that can count anywhere: an OR of the period conditions (each served by an index).
+    # Only rows that can count anywhere: an OR of the period conditions.
     touches_period = (
-        _due_in("acceptance_due", period)
-        | _due_in("handling_due", period)
-        | _at_in("replied_at", period)
-        | _at_in("acceptance_decided_at", period)
-        | _at_in("submitted_at", period)
+        _on_in("acceptance_due", period)
+        | _on_in("handling_due", period)
+        | _on_in("replied_on", period)
+        | _on_in("acceptance_decided_on", period)
+        | _on_in("submitted_on", period)
     )
     grouped = (
         CaseIndex.objects.filter(touches_period)
-        .annotate(
-            kpi_agency=Coalesce("accepting_agency_id", "holder_id"),
-            acceptance_decided_at_local=TruncDate("acceptance_decided_at"),
-            replied_at_local=TruncDate("replied_at"),
-        )
+        .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
         .values("kpi_agency")
         .annotate(**aggregates)
         .order_by()
