@@ -81,7 +81,9 @@ class Actor:
     @classmethod
     def from_request(cls, request) -> Actor:
         """The actor behind a web request: staff of the host's agency, or a citizen on the portal."""
-        ip = request.META.get("REMOTE_ADDR") or None
+        from config.net import client_ip
+
+        ip = client_ip(request)
         tenant = getattr(request, "tenant", None)
         if tenant is None or not tenant.schema_name or tenant.kind == AgencyKind.PORTAL:
             return cls.citizen(request.user, ip=ip)
