@@ -28,7 +28,9 @@ def timeline(view, *, for_citizen: bool) -> list[TimelineStep]:
     """The case's steps, oldest first. The citizen sees the agency that acted, never the person."""
     with schema_context(view.schema_agency.schema_name):
         events = list(CaseEvent.objects.filter(case_id=view.case.pk).order_by("seq"))
-    names = dict(Agency.objects.values_list("code", "name_zh"))
+    names = dict(
+        Agency.objects.filter(code__in={e.agency_code for e in events}).values_list("code", "name_zh")
+    )
     steps = []
     for event in events:
         if for_citizen and not event.visible_to_citizen:
