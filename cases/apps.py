@@ -5,3 +5,10 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Petition cases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cases.tasks import on_calendar_changed
+        from workdays.signals import calendar_changed
+
+        # Deadlines already computed follow an edit of the working-day calendar.
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="cases_recompute_deadlines")

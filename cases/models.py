@@ -237,6 +237,7 @@ class EventKind(models.TextChoices):
     DOCUMENT_ADDED = "document_added", _("上传文书")
     SUPERVISION = "supervision", _("督办")
     CLAIMED = "claimed", _("信访人在网上认领")
+    DEADLINES_RECALCULATED = "deadlines_recalculated", _("节假日调整，期限重新计算")
 
 
 class CaseEvent(models.Model):

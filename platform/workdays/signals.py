@@ -7,15 +7,21 @@ that uses them calls ``bump_calendar_version()`` itself, as workdays.services do
 
 import uuid
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from workdays.models import CalendarDay, CalendarVersion
+
+# Sent once the edit has committed. Deadlines already computed from the old calendar listen to it
+# (cases.apps): the calendar does not know what depends on it.
+calendar_changed = Signal()
 
 
 def bump_calendar_version() -> None:
     # Same transaction as the edit: other processes see the new token exactly when they see the edit.
     CalendarVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    transaction.on_commit(lambda: calendar_changed.send(sender=CalendarVersion), robust=True)
 
 
 @receiver(post_save, sender=CalendarDay, dispatch_uid="workdays_day_saved")

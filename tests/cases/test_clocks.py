@@ -135,3 +135,46 @@ def test_holiday_edit_moves_new_deadlines(db):
     CalendarDay.objects.create(date=date(2026, 10, 8), kind="holiday", name="测试补充假日")
     assert clocks.routing_due(at(2026, 9, 22)) == date(2026, 10, 9)
     assert clocks.routing_due(at(2026, 9, 22)) - timedelta(days=1) == date(2026, 10, 8)
+
+
+def test_a_calendar_edit_moves_the_running_deadlines_of_open_cases(
+    frozen, file_petition, clerk, bureau, handler_a, agency_a, django_capture_on_commit_callbacks
+):
+    from cases.models import CaseEvent
+    from tests.cases.conftest import in_schema
+    from workdays.services import add_calendar_day
+
+    frozen(at(2026, 9, 22))
+    result = file_petition()
+    services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
+    services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
+    assert load_case(result.case_uuid).handling_due == date(2026, 11, 23)  # 22 Sep + 60 → Sat 21 Nov → Mon
+    # The city declares Monday 23 Nov a holiday: the period now ends on Tuesday 24 Nov.
+    with django_capture_on_commit_callbacks(execute=True):
+        add_calendar_day(day=date(2026, 11, 23), kind="holiday", name="临时调整", acting_user=clerk)
+    case = load_case(result.case_uuid)
+    assert case.handling_due == date(2026, 11, 24)
+    assert CaseIndex.objects.get(case_uuid=result.case_uuid).handling_due == date(2026, 11, 24)
+    last = in_schema(agency_a, CaseEvent, case_id=result.case_uuid)[-1]
+    assert last.kind == "deadlines_recalculated" and "2026-11-23 → 2026-11-24" in last.message
+    # Nothing moves a second time, and closed cases are left alone.
+    assert services.recompute_deadlines(case_uuid=result.case_uuid) == {}
+
+
+def test_recompute_keeps_an_approved_extension(
+    frozen, file_petition, clerk, bureau, handler_a, leader_a, agency_a
+):
+    from workdays.models import CalendarDay
+
+    frozen(at(2026, 9, 22))
+    result = file_petition()
+    services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
+    services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
+    services.request_extension(
+        case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), days=30, reason="需鉴定"
+    )
+    services.decide_extension(case_uuid=result.case_uuid, actor=staff(leader_a, agency_a), approve=True)
+    assert load_case(result.case_uuid).handling_due == date(2026, 12, 21)  # 22 Sep + 90, a Monday
+    CalendarDay.objects.create(date=date(2026, 12, 21), kind="holiday", name="临时调整")
+    moved = services.recompute_deadlines(case_uuid=result.case_uuid)
+    assert moved == {"handling_due": (date(2026, 12, 21), date(2026, 12, 22))}
