@@ -7,27 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import PetitionType, Satisfaction
-from config.forms import BoundedDateField
+from config.forms import BoundedDateField, MultipleFileField
 from public_site.queries import case_holding_agencies
 
 MAX_ATTACHMENTS = 10
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input (the no-JavaScript way to attach); each is checked by the view."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return super().clean(data, initial)
 
 
 class PetitionForm(forms.Form):

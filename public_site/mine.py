@@ -196,32 +196,19 @@ def download_attachment(request, case_uuid, attachment_id):
 def claim(request):
     """认领: link a petition that staff registered from a letter, visit or call to this account."""
     from cases.services import Actor, claim_petition
-    from config.errors import HallError
     from public_site.forms import ClaimForm
-    from public_site.views import count_lookup_failure, lookup_blocked
+    from public_site.views import guarded_code_check
 
     form = ClaimForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        tracking = request.POST.get("tracking_number", "")
-        if lookup_blocked(request, tracking):
-            form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
-            status = 429
-        elif form.is_valid():
-            try:
-                case_uuid = claim_petition(
-                    actor=Actor.from_request(request),
-                    tracking_number=form.cleaned_data["tracking_number"],
-                    query_code=form.cleaned_data["query_code"],
-                )
-            except HallError as exc:
-                if exc.status == 404:
-                    count_lookup_failure(request, tracking)
-                form.add_error(None, str(exc))
-                status = exc.status
-            else:
-                messages.success(request, _("认领成功，此件已加入“我的信访”。"))
-                return redirect("portal:petition", case_uuid=case_uuid)
-        else:
-            status = 400
+        actor = Actor.from_request(request)
+        case_uuid, status = guarded_code_check(
+            request,
+            form,
+            lambda tracking, code: claim_petition(actor=actor, tracking_number=tracking, query_code=code),
+        )
+        if case_uuid is not None:
+            messages.success(request, _("认领成功，此件已加入“我的信访”。"))
+            return redirect("portal:petition", case_uuid=case_uuid)
     return render(request, "public_site/claim.html", {"form": form}, status=status)

@@ -10,7 +10,7 @@ from cases.access import case_by_query_code
 from cases.models import PetitionType
 from cases.queries import timeline
 from config import net
-from config.errors import NotFound
+from config.errors import HallError
 from public_site import figures as stats
 from public_site.charts import Bar, bar_chart_svg
 from public_site.forms import LookupForm, PeriodForm
@@ -69,6 +69,26 @@ def count_lookup_failure(request, tracking_number: str = "") -> None:
                 cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
 
 
+def guarded_code_check(request, form, attempt, *, invalid_status: int = 400):
+    """Run ``attempt(tracking_number, query_code)`` for a posted look-up or claim form, unless this
+    address or this tracking number has failed too often; a wrong number or code counts as a failure.
+
+    Returns (result, status); on failure the form carries the message to show."""
+    tracking = request.POST.get("tracking_number", "")
+    if lookup_blocked(request, tracking):
+        form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+        return None, 429
+    if not form.is_valid():
+        return None, invalid_status
+    try:
+        return attempt(form.cleaned_data["tracking_number"], form.cleaned_data["query_code"]), 200
+    except HallError as exc:
+        if exc.status == 404:
+            count_lookup_failure(request, tracking)
+        form.add_error(None, str(exc))
+        return None, exc.status
+
+
 def lookup(request):
     """Follow a petition without signing in: tracking number and query code, both required.
 
@@ -78,21 +98,10 @@ def lookup(request):
     result = steps = None
     status = 200
     if request.method == "POST":
-        tracking = request.POST.get("tracking_number", "")
-        if lookup_blocked(request, tracking):
-            form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
-            status = 429
-        elif form.is_valid():
-            try:
-                result = case_by_query_code(
-                    form.cleaned_data["tracking_number"], form.cleaned_data["query_code"]
-                )
-            except NotFound as exc:
-                count_lookup_failure(request, tracking)
-                form.add_error(None, str(exc))
-                status = 404
-            else:
-                steps = timeline(result, for_citizen=True)
+        # An incomplete form is simply shown again with its errors (no failure counted).
+        result, status = guarded_code_check(request, form, case_by_query_code, invalid_status=200)
+        if result is not None:
+            steps = timeline(result, for_citizen=True)
     return render(
         request, "public_site/lookup.html", {"form": form, "result": result, "steps": steps}, status=status
     )

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
-from config.forms import BoundedDateField
+from config.forms import BoundedDateField, MultipleFileField
 
 DECISIONS = [("approve", _("同意")), ("refuse", _("不同意"))]
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -56,20 +56,6 @@ class OpinionForm(ActionForm):
         required=False,
     )
     text = forms.CharField(label=_("答复内容（事实、理由和依据）"), required=False, widget=LONG_TEXTAREA)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
 
 
 class ReplyForm(OpinionForm):

@@ -24,3 +24,24 @@ class BoundedDateField(forms.DateField):
                 code="out_of_range",
                 params={"earliest": self.earliest.isoformat(), "latest": self.latest.isoformat()},
             )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (the no-JavaScript way to attach): a list, empty when none.
+    Each file is then checked by content (filestore.services.validate_upload) where it is stored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        cleaned = []
+        for item in items:
+            if item:
+                cleaned.append(super().clean(item, initial))
+        return cleaned
