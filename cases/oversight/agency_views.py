@@ -34,12 +34,19 @@ def _own_item(request: HttpRequest, item_id) -> SupervisionItem:
 
 @staff_required()
 def inbox(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "open")
+    form = forms.InboxFilterForm(request.GET)
+    status, code = "open", 200
+    if not form.is_valid():
+        messages.error(request, _("筛选条件无效，已显示待反馈的督办件。"))
+        code = 400
+    elif form.cleaned_data["status"]:
+        status = form.cleaned_data["status"]
     items = ovs.supervision_items(agency=request.tenant, status=status if status != "all" else "")[:200]
     return render(
         request,
         "oversight/agency_inbox.html",
         {"items": items, "status": status, "today": timezone.localdate()},
+        status=code,
     )
 
 

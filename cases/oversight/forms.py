@@ -52,6 +52,23 @@ class PurposeForm(forms.Form):
     purpose = forms.CharField(label=_("查看用途"), max_length=200)
 
 
+SUPERVISION_STATUSES = [("open", _("待反馈")), ("overdue", _("逾期未反馈")), ("answered", _("已反馈"))]
+
+
+class SupervisionFilterForm(forms.Form):
+    """The oversight list's filters (GET): a status and an agency code; a bad value is a 400 with a
+    message, never a database error (a NUL byte or an over-long code is refused here)."""
+
+    status = forms.ChoiceField(required=False, choices=_with_blank(SUPERVISION_STATUSES))
+    agency = forms.CharField(required=False, max_length=20)
+
+
+class InboxFilterForm(forms.Form):
+    """The agency inbox's filter (GET); no status given means the unanswered ones."""
+
+    status = forms.ChoiceField(required=False, choices=[*SUPERVISION_STATUSES, ("all", ALL)])
+
+
 class SupervisionForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=SupervisionKind.choices)
     tracking_numbers = forms.CharField(

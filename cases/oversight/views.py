@@ -3,7 +3,9 @@ CaseIndex, KPIs and the 通报 ranking, reminders and supervision orders.
 
 Adapters only. Nothing here changes a case: the case pages answer GET alone (any other method is
 refused with 405), and the one write oversight makes, a supervision item, goes through
-cases.oversight.services.
+cases.oversight.services. Opening a case or a reporter's identity is a logged read: a POST with a CSRF
+token records it and grants the session a short read (cases.read_grants), then redirects to the GET
+page; the reason never travels in a URL.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import staff_required
 from accounts.models import Role
-from cases import access, queries, services
+from cases import access, queries, read_grants, services
 from cases.index.models import CaseIndex
 from cases.models import CaseState, EventKind
 from cases.oversight import charts, forms, kpis
@@ -151,27 +154,24 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- Reading a case (GET only: oversight changes nothing here) -----------------------------------
+# --- Reading a case (oversight changes nothing here) ---------------------------------------------
+
+
+def _reason_page(request: HttpRequest, index: CaseIndex, form, *, status: int = 200) -> HttpResponse:
+    return render(request, "oversight/case_reason.html", {"index": index, "form": form}, status=status)
 
 
 @oversight_required
 @require_GET
+@never_cache
 def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
+    """The case, while this session holds a grant from a logged read; otherwise the reason form."""
     view = _case_view(case_uuid)  # 404 for an unknown case
-    index = view.index
-    form = forms.ReasonForm(request.GET if "reason" in request.GET else None)
-    if not form.is_bound or not form.is_valid():
+    grant = read_grants.granted_read(request, kind=read_grants.CASE_READ, case_uuid=view.index.case_uuid)
+    if grant is None:
         # Every read is logged with its reason: ask for it first (nothing of the case shown yet).
-        return render(request, "oversight/case_reason.html", {"index": index, "form": form})
-    try:
-        ovs_services.log_case_read(
-            actor=_actor(request), index=view.index, reason=form.cleaned_data["reason"]
-        )
-    except HallError as exc:
-        form.add_error("reason", exc.message)
-        return render(
-            request, "oversight/case_reason.html", {"index": index, "form": form}, status=exc.status
-        )
+        # A GET never logs: a link from another site must not make a read happen.
+        return _reason_page(request, view.index, forms.ReasonForm())
     return render(
         request,
         "oversight/case_read.html",
@@ -179,7 +179,7 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             "view": view,
             "case": view.case,
             "index": view.index,
-            "reason": form.cleaned_data["reason"],
+            "reason": grant["reason"],
             "petitioner": services.petitioner_for_staff(view.case, request.tenant),
             "timeline": _masked_timeline(view),
             "documents": queries.documents(view, for_citizen=False),
@@ -191,6 +191,28 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             ),
         },
     )
+
+
+@oversight_required
+@require_POST
+def case_open(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Log one read with its reason, grant it to this session, and show the case by a redirect
+    (a reload of the case page does not log again)."""
+    view = _case_view(case_uuid)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        return _reason_page(request, view.index, form, status=400)
+    try:
+        log = ovs_services.log_case_read(
+            actor=_actor(request), index=view.index, reason=form.cleaned_data["reason"]
+        )
+    except HallError as exc:
+        form.add_error("reason", exc.message)
+        return _reason_page(request, view.index, form, status=exc.status)
+    read_grants.grant_read(
+        request, kind=read_grants.CASE_READ, case_uuid=view.index.case_uuid, data={"reason": log.reason}
+    )
+    return redirect("oversight:case", case_uuid=view.index.case_uuid)
 
 
 # Steps a citizen takes: on a protected report the actor is the reporter, whose name stays masked.
@@ -219,28 +241,47 @@ def _masked_timeline(view) -> list[queries.TimelineStep]:
     ]
 
 
-@oversight_required
-@require_GET
-def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
-    """A protected reporter's identity, read through the core service that logs every read."""
-    view = _case_view(case_uuid)
-    form = forms.PurposeForm(request.GET if "purpose" in request.GET else None)
-    identity = None
-    status = 200
-    if form.is_bound and form.is_valid():
-        try:
-            identity = services.read_protected_identity(
-                case_uuid=view.index.case_uuid, actor=_actor(request), purpose=form.cleaned_data["purpose"]
-            )
-        except HallError as exc:
-            form.add_error("purpose", exc.message)
-            status = exc.status
+def _identity_page(request: HttpRequest, index: CaseIndex, form, identity, *, status: int = 200):
     return render(
         request,
         "oversight/case_identity.html",
-        {"index": view.index, "form": form, "identity": identity},
+        {"index": index, "form": form, "identity": identity},
         status=status,
     )
+
+
+@oversight_required
+@require_GET
+@never_cache
+def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
+    """A protected reporter's identity while this session holds a grant from a logged read; otherwise
+    the purpose form. A GET never reads the vault (arts. 30, 46)."""
+    view = _case_view(case_uuid)
+    identity = read_grants.granted_read(
+        request, kind=read_grants.IDENTITY_READ, case_uuid=view.index.case_uuid
+    )
+    return _identity_page(request, view.index, forms.PurposeForm(), identity)
+
+
+@oversight_required
+@require_POST
+def case_identity_open(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Read the identity through the core service that logs every read, then show it by a redirect."""
+    view = _case_view(case_uuid)
+    form = forms.PurposeForm(request.POST)
+    if not form.is_valid():
+        return _identity_page(request, view.index, form, None, status=400)
+    try:
+        identity = services.read_protected_identity(
+            case_uuid=view.index.case_uuid, actor=_actor(request), purpose=form.cleaned_data["purpose"]
+        )
+    except HallError as exc:
+        form.add_error("purpose", exc.message)
+        return _identity_page(request, view.index, form, None, status=exc.status)
+    read_grants.grant_read(
+        request, kind=read_grants.IDENTITY_READ, case_uuid=view.index.case_uuid, data=identity
+    )
+    return redirect("oversight:case_identity", case_uuid=view.index.case_uuid)
 
 
 @oversight_required
@@ -360,13 +401,23 @@ def kpi_export_csv(request: HttpRequest) -> HttpResponse:
 @oversight_required
 @require_GET
 def supervision_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    agency = _agency_by_code(request.GET.get("agency", ""))
+    form = forms.SupervisionFilterForm(request.GET)
+    status, agency, code = "", None, 200
+    if not form.is_valid():
+        messages.error(request, _("筛选条件无效，已显示全部督办事项。"))
+        code = 400
+    else:
+        status = form.cleaned_data["status"]
+        agency = _agency_by_code(form.cleaned_data["agency"])
+        if form.cleaned_data["agency"] and agency is None:
+            messages.error(request, _("没有这个单位代码，已显示全部单位的督办事项。"))
+            code = 400
     items = ovs.supervision_items(agency=agency, status=status)[:200]
     return render(
         request,
         "oversight/supervision_list.html",
         {"items": items, "status": status, "agency": agency, "today": timezone.localdate()},
+        status=code,
     )
 
 

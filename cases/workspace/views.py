@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
 from accounts.models import Role, User
-from cases import access, clocks, queries, services
+from cases import access, clocks, queries, read_grants, services
 from cases.models import Case, CaseState, Document, ExtensionStatus, ReportStatus
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
@@ -832,8 +833,14 @@ def _render_case(
 
 @staff_required()
 @case_holder_workspace
+@never_cache
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
-    return _render_case(request, CaseContext(request, case_uuid))
+    ctx = CaseContext(request, case_uuid)
+    identity = None
+    if ACTIONS["identity"].available(ctx):
+        # A reporter's identity, while the logged read (the identity action) granted this session.
+        identity = read_grants.granted_read(request, kind=read_grants.IDENTITY_READ, case_uuid=ctx.case.pk)
+    return _render_case(request, ctx, identity=identity)
 
 
 @staff_required()
@@ -858,8 +865,14 @@ def case_action(request: HttpRequest, case_uuid, name: str) -> HttpResponse:
             _errors_to_form(form, exc)
             status = exc.status
         else:
-            if isinstance(outcome, dict):  # the protected identity: shown once, never stored in a session
-                return _render_case(request, ctx, identity=outcome)
+            if isinstance(outcome, dict):
+                # The protected identity (arts. 30, 46), read and logged once: granted to this session
+                # for a few minutes, encrypted, and shown by a redirect so that a reload does not
+                # read (and log) it again.
+                read_grants.grant_read(
+                    request, kind=read_grants.IDENTITY_READ, case_uuid=ctx.case.pk, data=outcome
+                )
+                return redirect(_case_url(ctx.case.pk) + "#petitioner-h")
             messages.success(request, str(outcome))
             return redirect(_case_url(ctx.case.pk))
     return _render_case(request, ctx, bound={name: form}, status=status)

@@ -217,6 +217,9 @@ HALL_PDF_FONT_PATH = env_str("HALL_PDF_FONT_PATH", "")
 HALL_UPLOAD_MAX_BYTES = env_int("HALL_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 HALL_FIELD_KEY = env_str("HALL_FIELD_KEY", "")
 HALL_FIELD_KEY_OLD = env_str("HALL_FIELD_KEY_OLD", "")
+# How long a logged read (a case opened with a reason, an identity read with a purpose) stays open
+# to reloads before the form asks again (cases.read_grants).
+HALL_LOGGED_READ_SECONDS = env_int("HALL_LOGGED_READ_SECONDS", 300, minimum=10, maximum=3600)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")

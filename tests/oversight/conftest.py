@@ -68,6 +68,11 @@ def oversight_client(oversight, supervisor) -> HostClient:
     return client
 
 
+def open_case(client: HostClient, case_uuid, reason: str, **extra):
+    """Open a case the way the reason form does (a POST, then the redirected GET): the shown page."""
+    return client.post(f"/cases/{case_uuid}/read/", {"reason": reason}, follow=True, **extra)
+
+
 @pytest.fixture
 def received_a(file_petition, agency_a):  # noqa: F811
     """A petition filed straight with 公安局 (民生服务室): received, acceptance clock running."""

@@ -9,7 +9,7 @@ from accounts.models import Membership, Role
 from cases.models import CaseEvent
 from cases.oversight.models import OversightReadLog
 from tests.conftest import HostClient, make_staff
-from tests.oversight.conftest import load_case
+from tests.oversight.conftest import load_case, open_case
 
 PAGES = [
     "/",
@@ -113,7 +113,7 @@ def test_no_oversight_route_changes_a_case(oversight_client, received_a, agency_
 
 
 def test_the_read_page_has_no_form_but_the_supervision_form(oversight_client, received_a):
-    page = oversight_client.get(f"/cases/{received_a.case_uuid}/", {"reason": "月度抽查"}).content.decode()
+    page = open_case(oversight_client, received_a.case_uuid, "月度抽查").content.decode()
     main = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     forms = re.findall(r"<form[^>]*>", main)
     assert forms == ['<form method="post" action="/supervision/new/" aria-labelledby="supervise-h">']
@@ -127,10 +127,10 @@ def test_reading_a_case_asks_for_a_reason_and_logs_it(oversight_client, received
     assert first.status_code == 200 and "查阅事由" in first.content.decode()
     assert "物业公司从今年起" not in first.content.decode()  # nothing of the case before the reason
     assert not OversightReadLog.objects.exists()
-    assert oversight_client.get(url, {"reason": "  "}).status_code == 200
+    assert oversight_client.post(f"{url}read/", {"reason": "  "}).status_code == 400
     assert not OversightReadLog.objects.exists()
 
-    page = oversight_client.get(url, {"reason": "群众来电反映办理缓慢"}, REMOTE_ADDR="10.1.2.3")
+    page = open_case(oversight_client, received_a.case_uuid, "群众来电反映办理缓慢", REMOTE_ADDR="10.1.2.3")
     assert page.status_code == 200
     text = page.content.decode()
     assert "物业公司从今年起" in text and received_a.tracking_number in text
@@ -142,7 +142,7 @@ def test_reading_a_case_asks_for_a_reason_and_logs_it(oversight_client, received
         "群众来电反映办理缓慢",
         "10.1.2.3",
     )
-    oversight_client.get(url, {"reason": "再次查阅"})
+    open_case(oversight_client, received_a.case_uuid, "再次查阅")
     assert OversightReadLog.objects.count() == 2
 
 
@@ -150,6 +150,7 @@ def test_an_unknown_case_is_not_found(oversight_client):
     import uuid
 
     assert oversight_client.get(f"/cases/{uuid.uuid4()}/", {"reason": "x"}).status_code == 404
+    assert oversight_client.post(f"/cases/{uuid.uuid4()}/read/", {"reason": "x"}).status_code == 404
     assert not OversightReadLog.objects.exists()
 
 
@@ -165,12 +166,14 @@ def test_a_reporters_identity_stays_masked_unless_read_with_a_purpose(
         body="住建局某科室工作人员在办理房产证时向我索要好处费两千元，我有转账记录为证。",
         reported_agency=agency_b.code,
     )
-    page = oversight_client.get(f"/cases/{report.case_uuid}/", {"reason": "核查检举件"}).content.decode()
+    page = open_case(oversight_client, report.case_uuid, "核查检举件").content.decode()
     assert citizen.full_name not in page and "13800138000" not in page
     identity_url = f"/cases/{report.case_uuid}/identity/"
     assert citizen.full_name not in oversight_client.get(identity_url).content.decode()
     assert not IdentityReadLog.objects.exists()
-    shown = oversight_client.get(identity_url, {"purpose": "核实检举人身份以便回访"}).content.decode()
+    shown = oversight_client.post(
+        f"{identity_url}read/", {"purpose": "核实检举人身份以便回访"}, follow=True
+    ).content.decode()
     assert citizen.full_name in shown
     log = IdentityReadLog.objects.get()
     assert (log.agency_code, log.purpose) == ("dcs", "核实检举人身份以便回访")

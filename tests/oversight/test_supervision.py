@@ -208,3 +208,51 @@ def test_agency_inbox_refuses_outsiders(host_client, agency_a, citizen, supervis
     assert HostClient(agency_host(agency_a.code)).get("/supervision/").status_code == 302
     assert host_client(agency_a, citizen).get("/supervision/").status_code == 403
     assert host_client(agency_a, supervisor).get("/supervision/").status_code == 403
+
+
+# --- Filters: a bad value is a 4xx with a message, never a 500 ------------------------------------
+
+ODD_VALUES = ["\x00", "gaj\x00", "x" * 5000, "不存在的单位", "'; drop table x; --"]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_odd_agency_filters_on_the_oversight_list_are_refused_with_a_message(
+    oversight_client, supervisor, oversight, agency_a, received_a, today, value
+):
+    item = _issue(supervisor, oversight, agency_a, [received_a], due=today + timedelta(days=5))
+    response = oversight_client.get("/supervision/", {"agency": value})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'class="messages"' in text and received_a.tracking_number in text  # the filter ignored
+    assert f"/supervision/{item.pk}/" in text
+
+
+@pytest.mark.parametrize("value", ["\x00", "x" * 5000, "closed", "all"])
+def test_odd_status_filters_on_the_oversight_list_are_refused_with_a_message(oversight_client, value):
+    response = oversight_client.get("/supervision/", {"status": value})
+    assert response.status_code == 400 and 'class="messages"' in response.content.decode()
+
+
+def test_a_known_agency_filter_still_filters(
+    oversight_client, supervisor, oversight, agency_a, agency_b, received_a, received_b, today
+):
+    _issue(supervisor, oversight, agency_a, [received_a], due=today + timedelta(days=5))
+    _issue(supervisor, oversight, agency_b, [received_b], due=today + timedelta(days=5))
+    response = oversight_client.get("/supervision/", {"agency": agency_b.code.upper(), "status": "open"})
+    text = response.content.decode()
+    assert response.status_code == 200 and 'class="messages"' not in text
+    assert received_b.tracking_number in text and received_a.tracking_number not in text
+
+
+@pytest.mark.parametrize(
+    "params", [{"status": "\x00"}, {"status": "x" * 5000}, {"status": "unknown"}, {"agency": "\x00"}]
+)
+def test_odd_filters_on_the_agency_inbox_are_refused_or_ignored(
+    host_client, agency_a, handler_a, supervisor, oversight, received_a, today, params
+):
+    _issue(supervisor, oversight, agency_a, [received_a], due=today + timedelta(days=5))
+    response = host_client(agency_a, handler_a).get("/supervision/", params)
+    assert response.status_code in (200, 400)
+    assert received_a.tracking_number in response.content.decode()  # the default: unanswered items
+    if "status" in params:
+        assert response.status_code == 400 and 'class="messages"' in response.content.decode()

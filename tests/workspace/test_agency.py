@@ -248,7 +248,8 @@ def test_reporter_identity_is_masked_and_reads_are_logged(
     assert "信访人身份受保护" in page and "张爱丽" not in page
     response = client.post(case_url(report, "identity"), {"identity-purpose": ""})
     assert response.status_code == 400
-    response = client.post(case_url(report, "identity"), {"identity-purpose": "核实举报线索"})
+    response = client.post(case_url(report, "identity"), {"identity-purpose": "核实举报线索"}, follow=True)
+    assert response.redirect_chain[0][1] == 302
     assert response.status_code == 200 and "张爱丽" in response.content.decode()
     assert IdentityReadLog.objects.filter(case_uuid=report.case_uuid, purpose="核实举报线索").exists()
     # Routing suggestions never propose the unit reported against.
