@@ -1,24 +1,41 @@
 """Portal pages anyone may open: the hall, the look-up by query code, published replies, statistics."""
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cases import clocks
 from cases.access import case_by_query_code
 from cases.models import PetitionType
 from cases.queries import timeline
-from config import net
+from config import net, throttle
 from config.errors import HallError
 from public_site import figures as stats
 from public_site.charts import Bar, bar_chart_svg
 from public_site.forms import LookupForm, PeriodForm
 from public_site.queries import bureau, published_indexes, published_replies, service_room_agencies
 
-# Look-ups by tracking number and query code: failed attempts allowed per address per window.
+# Look-ups and claims by tracking number and query code: failed attempts (a wrong number or code).
+# Tracking numbers are sequential (SMX-2026-000123), so anyone can name a petition; the limits are
+# therefore never per tracking number alone, or an attacker could lock its owner out. They count per
+# address and per (address, tracking number): the right code from an address that has not used up its
+# own attempts always works. Guessing stays out of reach: a code is 8 symbols of 32 (2**40 codes), and
+# the daily per-address cap holds even a million addresses to 5 * 10**7 guesses a day, ~30 years for an
+# even chance at one petition's code.
 LOOKUP_MAX_FAILURES = 10
 LOOKUP_WINDOW_SECONDS = 15 * 60
+LOOKUP_PER_ADDRESS = throttle.Limit(
+    "lookup-address", LOOKUP_MAX_FAILURES, LOOKUP_WINDOW_SECONDS, _lazy("查询失败次数过多，请15分钟后再试。")
+)
+# The longer window: what one address may spend in a day across all tracking numbers.
+LOOKUP_PER_ADDRESS_DAILY = throttle.Limit(
+    "lookup-address-day", 50, 24 * 3600, _lazy("查询失败次数过多，请24小时后再试。")
+)
+# A citizen who mistypes their own code a few times is slowed on that petition only.
+LOOKUP_PER_ADDRESS_AND_NUMBER = throttle.Limit(
+    "lookup-address-number", 5, 3600, _lazy("查询失败次数过多，请1小时后再试。")
+)
 
 
 def client_ip(request) -> str:
@@ -47,36 +64,33 @@ def home(request):
     )
 
 
-def _lookup_keys(request, tracking_number: str = "") -> list[str]:
-    keys = [f"portal:lookup-failures:ip:{client_ip(request)}"]
+def _lookup_counters(request, tracking_number: str = "") -> list[tuple[throttle.Limit, str]]:
+    address = net.rate_limit_address(request)
+    counters = [(LOOKUP_PER_ADDRESS, address), (LOOKUP_PER_ADDRESS_DAILY, address)]
     if tracking_number:
-        keys.append(f"portal:lookup-failures:case:{tracking_number.strip().upper()[:32]}")
-    return keys
+        number = tracking_number.strip().upper()[:32]
+        counters.append((LOOKUP_PER_ADDRESS_AND_NUMBER, f"{address}|{number}"))
+    return counters
 
 
-def lookup_blocked(request, tracking_number: str = "") -> bool:
-    return any(cache.get(key, 0) >= LOOKUP_MAX_FAILURES for key in _lookup_keys(request, tracking_number))
+def lookup_blocked(request, tracking_number: str = "") -> throttle.Limit | None:
+    return throttle.exceeded(_lookup_counters(request, tracking_number))
 
 
 def count_lookup_failure(request, tracking_number: str = "") -> None:
-    """Failed look-ups and claims count per address and per tracking number, so a query code can be
-    guessed neither from one address nor by spreading the guesses over many."""
-    for key in _lookup_keys(request, tracking_number):
-        if cache.add(key, 1, LOOKUP_WINDOW_SECONDS) is False:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+    throttle.count(_lookup_counters(request, tracking_number))
 
 
 def guarded_code_check(request, form, attempt, *, invalid_status: int = 400):
     """Run ``attempt(tracking_number, query_code)`` for a posted look-up or claim form, unless this
-    address or this tracking number has failed too often; a wrong number or code counts as a failure.
+    address, or this address for this tracking number, has failed too often; a wrong number or code
+    counts as a failure.
 
     Returns (result, status); on failure the form carries the message to show."""
     tracking = request.POST.get("tracking_number", "")
-    if lookup_blocked(request, tracking):
-        form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+    limit = lookup_blocked(request, tracking)
+    if limit is not None:
+        form.add_error(None, str(limit.message))
         return None, 429
     if not form.is_valid():
         return None, invalid_status

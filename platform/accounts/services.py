@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_mobile, validate_resident_id
 from accounts.models import CitizenProfile, User
+from config import throttle
 from config.crypto import decrypt_text, encrypt_text, lookup_hash
 from config.errors import HallError
 
@@ -24,6 +25,44 @@ class InvalidProfile(HallError):
 class IdNumberTaken(HallError):
     code = "id_number_taken"
     status = 409
+
+
+class TooManyIdNumbers(HallError):
+    code = "too_many_id_numbers"
+    status = 429
+
+
+# Whether an ID number is registered must not be cheap to learn: an account that could try numbers
+# freely would be an oracle for who uses the hall. So the refusal of a number registered to another
+# account does not say so (the same words fit a number typed wrong), the attempt is logged for the
+# bureau to verify, and every new number tried counts, accepted or not, against the account and the
+# address it came from. Accepting the duplicate and flagging it would hide even the refusal, but one
+# number has one profile row (the keyed hash is unique) and the storage is not this check's to change.
+ID_NUMBERS_PER_ACCOUNT = throttle.Limit(
+    "id-number-account", 5, 24 * 3600, _("实名登记尝试次数过多，请24小时后再试。")
+)
+ID_NUMBERS_PER_ADDRESS = throttle.Limit(
+    "id-number-address", 30, 24 * 3600, _("实名登记尝试次数过多，请24小时后再试。")
+)
+
+
+def _id_number_taken() -> IdNumberTaken:
+    message = _("无法使用该身份证号码完成实名登记。请核对号码；号码无误的，请携带居民身份证到信访局办理。")
+    return IdNumberTaken(message, fields={"id_number": [str(message)]})
+
+
+def _count_id_number_attempt(
+    *, user: User, number: str | None, existing: CitizenProfile | None, client_address: str | None
+) -> None:
+    """Count a new number (not the one already registered) before anything says whether it is free."""
+    if number is None or (existing is not None and existing.id_number_hash == lookup_hash(number)):
+        return
+    counted = [(ID_NUMBERS_PER_ACCOUNT, str(user.uuid))]
+    if client_address:
+        counted.append((ID_NUMBERS_PER_ADDRESS, client_address))
+    limit = throttle.consume(counted)
+    if limit is not None:
+        raise TooManyIdNumbers(limit.message)
 
 
 class ProfileRequired(HallError):
@@ -61,12 +100,19 @@ def _validated(*, full_name: str, id_number: str | None, phone: str, address: st
 
 
 def save_profile(
-    *, user: User, full_name: str, id_number: str | None, phone: str, address: str
+    *,
+    user: User,
+    full_name: str,
+    id_number: str | None,
+    phone: str,
+    address: str,
+    client_address: str | None = None,
 ) -> CitizenProfile:
     """Create or update ``user``'s real-name profile.
 
     ``id_number=None`` keeps the number already registered (the page never shows it again, so an
     update that leaves the field empty keeps it). One ID number belongs to one account.
+    ``client_address`` (config.net.rate_limit_address) counts new numbers tried per address too.
     """
     existing = CitizenProfile.objects.filter(user=user).first()
     if existing is None and id_number is None:
@@ -74,6 +120,9 @@ def save_profile(
             _("实名信息有误，请按提示修改。"), fields={"id_number": [str(_("请填写身份证号码。"))]}
         )
     cleaned = _validated(full_name=full_name, id_number=id_number, phone=phone, address=address)
+    _count_id_number_attempt(
+        user=user, number=cleaned["id_number"], existing=existing, client_address=client_address
+    )
     with transaction.atomic():
         profile = CitizenProfile.objects.select_for_update().filter(user=user).first() or CitizenProfile(
             user=user
@@ -87,19 +136,15 @@ def save_profile(
             profile.id_number_hash = lookup_hash(number)
             profile.id_number_last4 = number[-4:]
         if CitizenProfile.objects.filter(id_number_hash=profile.id_number_hash).exclude(user=user).exists():
-            raise IdNumberTaken(
-                _("该身份证号码已由另一个账户实名登记。如非本人操作，请联系信访局。"),
-                fields={"id_number": [str(_("该身份证号码已由另一个账户实名登记。"))]},
-            )
+            identity_log.warning("user %s tried an ID number registered to another account", user.uuid)
+            raise _id_number_taken()
         try:
             with transaction.atomic():
                 profile.save()
         except IntegrityError:
             # Two accounts registering the same number at the same moment: the unique hash decides.
-            raise IdNumberTaken(
-                _("该身份证号码已由另一个账户实名登记。如非本人操作，请联系信访局。"),
-                fields={"id_number": [str(_("该身份证号码已由另一个账户实名登记。"))]},
-            ) from None
+            identity_log.warning("user %s tried an ID number registered to another account", user.uuid)
+            raise _id_number_taken() from None
         if user.full_name != profile.full_name:
             user.full_name = profile.full_name
             user.save(update_fields=["full_name"])

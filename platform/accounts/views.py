@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
 from accounts.queries import profile_for
-from accounts.services import IdNumberTaken, InvalidProfile, save_profile
+from accounts.services import IdNumberTaken, InvalidProfile, TooManyIdNumbers, save_profile
+from config import net
 
 
 def _safe_next(request) -> str:
@@ -24,15 +25,21 @@ def _safe_next(request) -> str:
 def profile(request):
     current = profile_for(request.user)
     next_url = _safe_next(request)
+    status = 200
     if request.method == "POST":
         form = ProfileForm(request.POST, has_id_number=current is not None)
         if form.is_valid():
             try:
-                save_profile(user=request.user, **form.cleaned_data)
+                save_profile(
+                    user=request.user, client_address=net.rate_limit_address(request), **form.cleaned_data
+                )
             except (InvalidProfile, IdNumberTaken) as exc:
                 for field, problems in exc.details.get("fields", {}).items():
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
+            except TooManyIdNumbers as exc:
+                form.add_error(None, str(exc))
+                status = exc.status
             else:
                 messages.success(request, _("实名信息已保存。"))
                 return redirect(next_url or "accounts:profile")
@@ -45,4 +52,5 @@ def profile(request):
         request,
         "account/profile.html",
         {"form": form, "profile": current, "next_url": next_url},
+        status=status,
     )

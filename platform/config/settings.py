@@ -27,8 +27,16 @@ HALL_SURFACES = env_choice("HALL_SURFACES", "all", ("all", "portal", "staff"))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [HALL_DOMAIN, f".{HALL_DOMAIN}", "localhost", "127.0.0.1"])
 HALL_PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 HALL_SCHEME = env_choice("HALL_SCHEME", "http", ("http", "https"))
-# Behind nginx: take the client's address from X-Forwarded-For (audit records, rate limits).
-HALL_TRUST_X_FORWARDED_FOR = env_bool("HALL_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies we run in front of the app (nginx alone: 1). The client's address for audit
+# records and rate limits is the X-Forwarded-For entry that many hops from the right (config.net);
+# 0 ignores the header, which any client can send. HALL_TRUST_X_FORWARDED_FOR=1, the old on/off
+# switch, still means a count of 1 when HALL_TRUSTED_PROXY_COUNT is unset.
+HALL_TRUSTED_PROXY_COUNT = env_int(
+    "HALL_TRUSTED_PROXY_COUNT",
+    1 if env_bool("HALL_TRUST_X_FORWARDED_FOR", False) else 0,
+    minimum=0,
+    maximum=10,
+)
 
 # --- Applications --------------------------------------------------------------------------------
 SHARED_APPS = [
@@ -142,7 +150,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none")
 )
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Failed sign-ins are counted so that nobody can lock someone else out (accounts.adapters explains):
+# per address 30 in 5 minutes (a shared office or NAT survives one person's typos), per account and
+# address 5 in 5 minutes (guessing one password from one place), and per account from anywhere 50 in
+# an hour, which does not apply where the account signed in or reset its password in the last 30 days.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/5m/ip,5/5m/key", "login_failed_account": "50/1h/key"}
+ACCOUNT_ADAPTER = "accounts.adapters.HallAccountAdapter"
 ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
 # Staff second factor (allauth.mfa TOTP): accounts.access.staff_required sends a member without an
 # authenticator app to set one up before any workspace page. Switch off only on a dev machine.

@@ -122,15 +122,17 @@ def test_login_is_rate_limited_after_repeated_failures(portal_client, citizen):
     assert "登录失败次数过多" in response.content.decode()
 
 
-def test_login_rate_limit_also_counts_per_network_address(portal_client, citizen, other_citizen):
+def test_login_failures_for_one_account_do_not_refuse_another_from_the_same_address(
+    portal_client, citizen, other_citizen
+):
     for _attempt in range(5):
         portal_client.post("/accounts/login/", {"login": citizen.email, "password": "wrong-one"})
-    # Guessing across many accounts from one address is stopped too (5 failures per IP in 5 minutes).
+    # One person's typos must not lock everyone behind the same office or NAT address out; guessing
+    # across many accounts from one address is stopped at a higher count (test_login_limits.py).
     response = portal_client.post(
         "/accounts/login/", {"login": other_citizen.email, "password": "pw-for-tests-123"}
     )
-    assert not _signed_in(portal_client)
-    assert "登录失败次数过多" in response.content.decode()
+    assert response.status_code == 302 and _signed_in(portal_client)
 
 
 def test_password_reset_by_email(portal_client, citizen):

@@ -17,6 +17,17 @@ from accounts.services import (
 from config.crypto import lookup_hash
 from tests.accounts.test_identity import VALID_ID, VALID_ID_X
 
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The ID-number attempt counters live in the cache.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 PROFILE = {"full_name": "张爱丽", "phone": "13912345678", "address": "河南省三门峡市湖滨区崤山路1号"}
 
 
@@ -121,8 +132,60 @@ def test_profile_page_refuses_a_number_registered_by_someone_else(portal_client,
     portal_client.force_login(citizen)
     response = portal_client.post("/accounts/profile/", {**PROFILE, "id_number": VALID_ID})
     assert response.status_code == 200
-    assert "已由另一个账户实名登记" in response.content.decode()
+    # Refused without saying why: the page must not tell anyone that a number is registered.
+    page = response.content.decode()
+    assert "无法使用该身份证号码完成实名登记" in page
+    assert "已由另一个账户" not in page and "已登记" not in page and "已注册" not in page
     assert not CitizenProfile.objects.filter(user=citizen).exists()
+
+
+def _valid_ids(count: int) -> list[str]:
+    from accounts.identity import id_check_char
+
+    numbers = []
+    for serial in range(count):
+        first17 = f"41120219900307{serial:03d}"
+        numbers.append(first17 + id_check_char(first17))
+    return numbers
+
+
+def test_id_numbers_tried_by_one_account_are_throttled(portal_client, citizen, other_citizen):
+    numbers = _valid_ids(7)
+    _save(other_citizen, id_number=numbers[0])
+    portal_client.force_login(citizen)
+    # Five numbers in a day, registered or free, each tells the account something.
+    for number in numbers[:5]:
+        assert portal_client.post("/accounts/profile/", {**PROFILE, "id_number": number}).status_code in (
+            200,
+            302,
+        )
+    response = portal_client.post("/accounts/profile/", {**PROFILE, "id_number": numbers[5]})
+    assert response.status_code == 429 and "实名登记尝试次数过多" in response.content.decode()
+    # The oracle no longer answers: a registered number gets the same throttled page as a free one.
+    registered = portal_client.post("/accounts/profile/", {**PROFILE, "id_number": numbers[0]})
+    assert registered.status_code == 429 and "无法使用该身份证号码" not in registered.content.decode()
+    assert profile_for(citizen).id_number_hash == lookup_hash(numbers[4])
+    # Keeping or resending one's own number does not count.
+    assert portal_client.post("/accounts/profile/", {**PROFILE, "id_number": ""}).status_code == 302
+    assert portal_client.post("/accounts/profile/", {**PROFILE, "id_number": numbers[4]}).status_code == 302
+
+
+def test_id_numbers_tried_from_one_address_are_throttled_across_accounts(portal_client, other_citizen):
+    from tests.conftest import make_user
+
+    numbers = _valid_ids(32)
+    _save(other_citizen, id_number=numbers[0])
+    for index in range(30):
+        portal_client.force_login(make_user(f"probe{index}@example.cn"))
+        portal_client.post("/accounts/profile/", {**PROFILE, "id_number": numbers[index + 1]})
+    portal_client.force_login(make_user("probe-last@example.cn"))
+    response = portal_client.post("/accounts/profile/", {**PROFILE, "id_number": numbers[0]})
+    assert response.status_code == 429
+    # Another address is not affected.
+    response = portal_client.post(
+        "/accounts/profile/", {**PROFILE, "id_number": numbers[31]}, REMOTE_ADDR="198.51.100.20"
+    )
+    assert response.status_code == 302
 
 
 def test_profile_page_returns_to_next_after_saving(portal_client, citizen):

@@ -58,7 +58,7 @@ def test_a_refused_upload_action_stores_no_file(
     assert not [path for path in tmp_path.rglob("*.txt")]  # only the forward notice (a PDF) was stored
 
 
-@override_settings(HALL_TRUST_X_FORWARDED_FOR=True)
+@override_settings(HALL_TRUSTED_PROXY_COUNT=1)
 def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(rf):
     from config.net import client_ip
 
@@ -73,7 +73,14 @@ def test_without_a_trusted_proxy_the_header_is_ignored(rf):
     assert client_ip(request) == "10.0.0.5"
 
 
-def test_guessing_one_query_code_from_many_addresses_is_stopped(portal_client, file_petition):
+def test_guessing_one_query_code_from_many_addresses_does_not_lock_out_its_owner(
+    portal_client, file_petition
+):
+    # Tracking numbers are sequential: a per-number block would let anyone lock an owner out. Guessing
+    # from many addresses is held back per address instead (tests/public_site/test_lookup_limits.py).
+    from django.core.cache import cache
+
+    cache.clear()
     result = file_petition()
     for attempt in range(10):
         response = portal_client.post(
@@ -82,9 +89,10 @@ def test_guessing_one_query_code_from_many_addresses_is_stopped(portal_client, f
             REMOTE_ADDR=f"10.9.0.{attempt}",
         )
         assert response.status_code == 404
-    blocked = portal_client.post(
+    owner = portal_client.post(
         "/lookup/",
         {"tracking_number": result.tracking_number, "query_code": result.query_code},
         REMOTE_ADDR="10.9.1.1",
     )
-    assert blocked.status_code == 429
+    assert owner.status_code == 200
+    cache.clear()
