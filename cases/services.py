@@ -500,7 +500,7 @@ def _find_prior_matter(citizen: User, petition: PetitionInput) -> tuple[CaseInde
 
 def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> str:
     """Check what was filed; returns the reported unit's registry code for a report ("" otherwise)."""
-    errors = {}
+    errors: dict[str, object] = {}
     reported = ""
     if petition.petition_type not in PetitionType.values:
         errors["petition_type"] = _("请选择信访类型。")
@@ -772,7 +772,12 @@ def _drop_originals(originals: Sequence[AttachmentInput], kept: Sequence[Attachm
     from django.core.files.storage import default_storage
 
     stale = [a.storage_key for a in originals if a.storage_key not in {k.storage_key for k in kept}]
-    transaction.on_commit(lambda: [default_storage.delete(key) for key in stale])
+
+    def drop() -> None:
+        for key in stale:
+            default_storage.delete(key)
+
+    transaction.on_commit(drop)
 
 
 def _record_repeat(original_uuid: uuid.UUID, repeat_tracking: str) -> None:

@@ -390,7 +390,8 @@ def test_the_supervision_office_is_part_of_the_reported_bureau(city):
 def test_a_report_against_the_bureau_lands_with_the_discipline_body_and_dcs_cannot_read_it(
     reporter, bureau, discipline, jjw_handler, supervisor, clerk, handler_a, agency_a
 ):
-    result = _file_report(reporter, bureau, "xfj")
+    evidence = services.AttachmentInput("public/attachments/2026/x/e.pdf", "e.pdf", "application/pdf", 9)
+    result = _file_report(reporter, bureau, "xfj", attachments=[evidence])
     assert result.holder_code == discipline.code
     for agency in (bureau, Agency.objects.get(code="dcs")):
         with schema_context(agency.schema_name):
@@ -407,6 +408,13 @@ def test_a_report_against_the_bureau_lands_with_the_discipline_body_and_dcs_cann
         case_uuid=result.case_uuid, actor=staff(jjw_handler, discipline), purpose="联系检举人核实线索"
     )
     assert identity["name"] == NAME
+    # Nor does the supervision office see the reporter's materials.
+    from cases import queries
+    from cases.access import case_for_oversight
+
+    view = case_for_oversight(result.case_uuid)
+    assert queries.attachments(view, viewer_agency=Agency.objects.get(code="dcs")) == []
+    assert len(queries.attachments(view, viewer_agency=discipline)) == 1
     # Nor can the discipline body hand it back to the bureau.
     with pytest.raises(Forbidden):
         services.send_to_bureau(
