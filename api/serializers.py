@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cases.models import HandlingOpinion, LawfulChannel, PetitionType, RoutingMode, Satisfaction
@@ -73,8 +74,24 @@ class FilePetitionSerializer(serializers.Serializer):
     location = serializers.CharField(required=False, default="", allow_blank=True)
     people_count = serializers.IntegerField(min_value=1, default=1)
     is_public = serializers.BooleanField(default=False)
-    reported_agency = serializers.CharField(required=False, default="", allow_blank=True)
+    reported_agency = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="report (检举控告) only, required there: the code of an agency of the registry",
+    )
     submission_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+    def validate_reported_agency(self, value: str) -> str:
+        # 信访工作条例 arts. 30, 46: only a code of the registry, never free text ("GAJ" is "gaj").
+        from tenants.models import reportable_agencies
+
+        code = value.strip().lower()
+        if code and not reportable_agencies().filter(code=code).exists():
+            raise serializers.ValidationError(
+                _("没有代码为“%(code)s”的单位，请从列表中选择被检举单位。") % {"code": value.strip()[:20]}
+            )
+        return code
 
 
 class SubmitResultSerializer(serializers.Serializer):

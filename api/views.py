@@ -31,7 +31,10 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "title": doc.title,
             "created_at": doc.created_at,
             "generated": doc.generated,
-            "download_url": download_url(doc.storage_key, filename=doc.file_name),
+            "download_url": download_url(
+                queries.citizen_document_key(view, doc) if for_citizen else doc.storage_key,
+                filename=doc.file_name,
+            ),
         }
         for doc in queries.documents(view, for_citizen=for_citizen)
     ]

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
-from tenants.models import Agency
+from tenants.models import Agency, reported_unit_codes
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,24 @@ def documents(view, *, for_citizen: bool) -> list[Document]:
         return list(rows.order_by("created_at"))
 
 
+def citizen_document_key(view, document: Document) -> str:
+    """The file a petitioner downloads for ``document``. A reporter (检举控告) gets the copy that names
+    them, kept in the public schema beside the vault; the agency's copy addresses a placeholder.
+    Callers have checked that the viewer owns the case (cases.access.case_for_citizen)."""
+    if view.case.identity_protected:
+        from cases.index.models import ReporterDocument
+
+        copy = ReporterDocument.objects.filter(case_uuid=view.case.pk, document_id=document.pk).first()
+        if copy is not None:
+            return copy.storage_key
+    return document.storage_key
+
+
 def attachments(view, *, viewer_agency: Agency | None) -> list[Attachment]:
     """A reporter's materials are never listed for the unit reported against (arts. 30, 46)."""
     with schema_context(view.schema_agency.schema_name):
         rows = list(Attachment.objects.filter(case_id=view.case.pk).order_by("created_at"))
-    if viewer_agency is not None and view.case.reported_agency == viewer_agency.code:
+    if viewer_agency is not None and viewer_agency.code in reported_unit_codes(view.case.reported_agency):
         return [a for a in rows if not a.protected]
     return rows
 

@@ -31,7 +31,7 @@ from accounts.access import agency_roles
 from accounts.models import Role, User
 from cases import clocks
 from cases.audit import GENESIS, event_digest
-from cases.index.models import CaseIndex, IdentityReadLog, ProtectedIdentity
+from cases.index.models import CaseIndex, IdentityReadLog, ProtectedIdentity, ReporterDocument
 from cases.models import (
     Attachment,
     Case,
@@ -51,9 +51,13 @@ from cases.models import (
 )
 from config.crypto import decrypt_text, encrypt_text, mask_id_number
 from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
 
 PROTECTED_NAME = "（检举人信息受保护）"
+# How documents kept in agency schemas address a reporter (检举控告): never by name (arts. 30, 46).
+REPORTER_PLACEHOLDER = "检举人"
+# Where the reporter's own named copies of documents are stored: not under any agency's prefix.
+REPORTER_STORAGE_PREFIX = "vault"
 STAFF_ROLES = frozenset({Role.HANDLER, Role.LEADER, Role.ADMIN})
 DECIDING_ROLES = frozenset({Role.HANDLER, Role.LEADER})
 
@@ -139,6 +143,41 @@ def _bureau() -> Agency:
     return bureau
 
 
+def _discipline_body() -> Agency:
+    """The city's 纪检监察机关, which handles reports the bureau may not (art. 22 ¶2, art. 30)."""
+    body = Agency.objects.filter(kind=AgencyKind.DISCIPLINE, is_active=True).order_by("sort_order").first()
+    if body is None:
+        raise HallError(
+            _("系统中没有纪检监察机关，无法办理对信访局的检举控告。"), code="no_discipline_body", status=500
+        )
+    return body
+
+
+def _reported_unit(case: Case) -> frozenset[str]:
+    """The codes of the unit a report is against, with everything that belongs to it (arts. 30, 46)."""
+    return reported_unit_codes(case.reported_agency) if case.identity_protected else frozenset()
+
+
+def _review_body(case: Case) -> Agency:
+    """Who reviews (复查, 复核) for the level above: the bureau (arts. 35-36), unless the case is a report
+    against the bureau, which then may not see it again (art. 46): the discipline body (art. 30)."""
+    bureau = _bureau()
+    if bureau.code in _reported_unit(case):
+        return _discipline_body()
+    return bureau
+
+
+def _require_reviewer(
+    actor: Actor, case: Case, holder: Agency, roles: frozenset[str] = DECIDING_ROLES
+) -> None:
+    reviewer = _review_body(case)
+    if reviewer.kind == AgencyKind.BUREAU:
+        _require_bureau(actor, roles)
+    else:
+        _require_staff_of(actor, reviewer, roles)
+    _require_staff_of(actor, holder, roles)
+
+
 # --- Locking, events, index -------------------------------------------------------------------------
 
 
@@ -187,9 +226,11 @@ def _append_event(
     last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     actor_uuid, actor_name, actor_role = _actor_label(actor)
+    ip_address = actor.ip
     if case.identity_protected and actor.is_citizen:
-        # A reporter's name never enters an agency schema, not even as the author of a step.
-        actor_name = PROTECTED_NAME
+        # A reporter's name, account and address never enter an agency schema, not even as the author
+        # of a step: one join with their ordinary petitions would name them (arts. 30, 46).
+        actor_uuid, actor_name, ip_address = None, PROTECTED_NAME, None
     event = CaseEvent(
         case=case,
         seq=seq,
@@ -199,7 +240,7 @@ def _append_event(
         actor_uuid=actor_uuid,
         actor_name=actor_name,
         actor_role=actor_role,
-        ip_address=actor.ip,
+        ip_address=ip_address,
         changes=json.loads(json.dumps(changes or {}, default=str)),
         message=str(message),
         visible_to_citizen=visible,
@@ -275,22 +316,25 @@ def _issue_document(
         kind=kind,
         year=issued_on.year,
     )
-    petitioner = case.petitioner_name
-    if case.identity_protected:
-        # The reporter is addressed by name only in documents issued by agencies allowed to see them.
-        petitioner = protected_identity(case.pk).get("name", PROTECTED_NAME)
-    data = render_document(
-        kind=kind,
-        number=number,
-        agency_name=agency.name_zh,
-        issued_on=issued_on,
-        fields={
-            "petitioner_name": petitioner,
-            "tracking_number": case.tracking_number,
-            "title": case.title,
-            **fields,
-        },
-    )
+    # A reporter is never named in a document kept in an agency schema (arts. 30, 46): that copy
+    # addresses a placeholder, and the reporter's own named copy is kept with the vault (below).
+    petitioner = REPORTER_PLACEHOLDER if case.identity_protected else case.petitioner_name
+
+    def render(name: str) -> bytes:
+        return render_document(
+            kind=kind,
+            number=number,
+            agency_name=agency.name_zh,
+            issued_on=issued_on,
+            fields={
+                "petitioner_name": name,
+                "tracking_number": case.tracking_number,
+                "title": case.title,
+                **fields,
+            },
+        )
+
+    data = render(petitioner)
     file_name = f"{number}.pdf"
     key = store_bytes(
         schema_name=agency.schema_name,
@@ -301,7 +345,7 @@ def _issue_document(
     )
     from documents.models import DocumentKind
 
-    return Document.objects.create(
+    document = Document.objects.create(
         case=case,
         kind=kind,
         number=number,
@@ -313,6 +357,49 @@ def _issue_document(
         generated=True,
         created_at=now,
         created_by_uuid=actor.user.uuid if actor.user else None,
+    )
+    if case.identity_protected and kind in REPORTER_ADDRESSED_KINDS:
+        _store_reporter_copy(case, document, render)
+    return document
+
+
+# The documents addressed to the petitioner: a reporter gets a copy that names them (arts. 30, 46).
+REPORTER_ADDRESSED_KINDS = frozenset(
+    {
+        "forward_notice",
+        "acceptance_notice",
+        "non_acceptance_notice",
+        "extension_notice",
+        "handling_opinion",
+        "review_opinion",
+        "rereview_opinion",
+        "not_accepted_by_bureau",
+    }
+)
+
+
+def _store_reporter_copy(case: Case, document: Document, render) -> None:
+    """The reporter's named copy, in the public schema beside the vault, under a non-agency prefix."""
+    from filestore.services import store_bytes
+
+    name = protected_identity(case.pk).get("name") or REPORTER_PLACEHOLDER
+    data = render(name)
+    key = store_bytes(
+        schema_name=REPORTER_STORAGE_PREFIX,
+        category="documents",
+        filename=document.file_name,
+        data=data,
+        content_type="application/pdf",
+    )
+    ReporterDocument.objects.create(
+        case_uuid=case.pk,
+        document_id=document.pk,
+        kind=document.kind,
+        number=document.number,
+        storage_key=key,
+        file_name=document.file_name,
+        size=len(data),
+        created_at=document.created_at,
     )
 
 
@@ -411,10 +498,22 @@ def _find_prior_matter(citizen: User, petition: PetitionInput) -> tuple[CaseInde
     return open_match, terminated_match
 
 
-def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> None:
-    errors = {}
+def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> str:
+    """Check what was filed; returns the reported unit's registry code for a report ("" otherwise)."""
+    errors: dict[str, object] = {}
+    reported = ""
     if petition.petition_type not in PetitionType.values:
         errors["petition_type"] = _("请选择信访类型。")
+    elif petition.petition_type == PetitionType.REPORT:
+        # 信访工作条例 arts. 30, 46: the reported unit decides where a report may never go, so it must
+        # be a real agency of the registry, never free text ("GAJ", " gaj " name the same unit).
+        reported = (petition.reported_agency or "").strip().lower()
+        if not reported:
+            errors["reported_agency"] = _("检举控告须选择被检举单位。")
+        elif not reportable_agencies().filter(code=reported).exists():
+            errors["reported_agency"] = _("没有代码为“%(code)s”的单位，请从列表中选择被检举单位。") % {
+                "code": petition.reported_agency.strip()[:20]
+            }
     if not petition.title.strip():
         errors["title"] = _("请填写标题。")
     elif len(petition.title) > 200:
@@ -427,6 +526,7 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
         errors["petitioner"] = _("缺少信访人姓名。")
     if errors:
         raise HallError(_("提交的信访事项有需要修改的地方。"), code="invalid_petition", fields=errors)
+    return reported
 
 
 def _already_submitted(case_id: uuid.UUID, citizen: User | None) -> SubmitResult | None:
@@ -471,7 +571,7 @@ def submit_petition(
             raise HallError(_("工作人员代录时请选择来信、来访或来电渠道。"), code="channel_required")
     if not filed_with.is_case_holder or not filed_with.is_active:
         raise HallError(_("不能向该单位提交信访事项。"), code="invalid_agency")
-    _validate_petition(petition, petitioner)
+    reported = _validate_petition(petition, petitioner)
 
     case_id = submission_id or uuid.uuid4()
     existing = _already_submitted(case_id, citizen)
@@ -479,15 +579,15 @@ def submit_petition(
         return existing
 
     is_report = petition.petition_type == PetitionType.REPORT
-    holder = filed_with
-    if is_report and petition.reported_agency == filed_with.code:
-        # art. 46: a report never goes to the unit reported against; the bureau takes it instead.
-        holder = _bureau()
+    holder = _report_holder(filed_with, reported) if is_report else filed_with
 
     now = _now()
     open_match = terminated_match = None
     if citizen is not None:
         open_match, terminated_match = _find_prior_matter(citizen, petition)
+    if is_report and open_match is not None and open_match.holder.code in reported_unit_codes(reported):
+        open_match = None  # never tell the reported unit that its reporter wrote again (art. 46)
+    attachments = _neutral_attachments(petition.attachments) if is_report else list(petition.attachments)
 
     try:
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
@@ -516,7 +616,7 @@ def submit_petition(
             if is_report:
                 ProtectedIdentity.objects.create(
                     case_uuid=case_id,
-                    reported_agency=petition.reported_agency,
+                    reported_agency=reported,
                     encrypted=encrypt_text(json.dumps(petitioner.__dict__, ensure_ascii=False)),
                 )
             with schema_context(holder.schema_name):
@@ -524,7 +624,8 @@ def submit_petition(
                     id=case_id,
                     tracking_number=tracking,
                     channel=channel,
-                    citizen_uuid=citizen.uuid if citizen else None,
+                    # A reporter's account is known only to the public index (arts. 30, 46).
+                    citizen_uuid=citizen.uuid if citizen and not is_report else None,
                     filed_with=filed_with.code,
                     petition_type=petition.petition_type,
                     title=petition.title.strip(),
@@ -532,7 +633,7 @@ def submit_petition(
                     location=petition.location.strip(),
                     people_count=petition.people_count,
                     is_public=petition.is_public and not is_report,
-                    reported_agency=petition.reported_agency if is_report else "",
+                    reported_agency=reported,
                     petitioner_name=PROTECTED_NAME if is_report else petitioner.name.strip(),
                     petitioner_id_number=""
                     if is_report
@@ -560,7 +661,7 @@ def submit_petition(
                         protected=is_report,
                         created_at=now,
                     )
-                    for a in petition.attachments
+                    for a in attachments
                 )
                 _append_event(
                     case,
@@ -571,7 +672,7 @@ def submit_petition(
                     changes={
                         "channel": channel,
                         "filed_with": filed_with.code,
-                        "attachments": len(petition.attachments),
+                        "attachments": len(attachments),
                     },
                     message=str(_("信访事项已提交，编号 %(n)s。") % {"n": tracking}),
                 )
@@ -619,6 +720,8 @@ def submit_petition(
                         message=case.not_accepted_reason,
                     )
             _sync_index(index, case, holder)
+            if is_report:
+                _drop_originals(petition.attachments, attachments)
             if open_match is not None:
                 _record_repeat(open_match.case_uuid, tracking)
             _notify(index, EventKind.SUBMITTED)
@@ -630,6 +733,51 @@ def submit_petition(
             raise
         return again
     return SubmitResult(case_id, tracking, query_code, state, holder.code, case.linked_to)
+
+
+def _report_holder(filed_with: Agency, reported: str) -> Agency:
+    """Where a report is filed: never with the unit reported against (art. 46). Filed with that unit,
+    it goes to the bureau; against the bureau itself, to the discipline body (art. 22 ¶2, art. 30)."""
+    unit = reported_unit_codes(reported)
+    for candidate in (filed_with, _bureau(), _discipline_body()):
+        if candidate.code not in unit:
+            return candidate
+    raise HallError(_("没有可以办理该检举控告的机关。"), code="no_report_holder", status=500)
+
+
+def _neutral_attachments(attachments: Sequence[AttachmentInput]) -> list[AttachmentInput]:
+    """A reporter's materials under neutral names: the original file name (often the reporter's own
+    name) never reaches an agency schema, neither as the name nor inside the storage key (art. 46).
+    The file is copied to a neutral key; the caller removes the original after commit."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    renamed = []
+    for number, upload in enumerate(attachments, start=1):
+        extension = upload.file_name.rpartition(".")[2].lower() if "." in upload.file_name else ""
+        extension = extension if extension.isascii() and extension.isalnum() and len(extension) <= 8 else ""
+        neutral = f"report-material-{number}" + (f".{extension}" if extension else "")
+        key = upload.storage_key
+        if default_storage.exists(key):
+            folder = key.rsplit("/", 2)[0]
+            with default_storage.open(key, "rb") as stored:
+                content = ContentFile(stored.read(), name=neutral)
+            content.content_type = upload.content_type  # type: ignore[attr-defined]
+            key = default_storage.save(f"{folder}/{uuid.uuid4().hex}/{neutral}", content).replace("\\", "/")
+        renamed.append(AttachmentInput(key, neutral, upload.content_type, upload.size))
+    return renamed
+
+
+def _drop_originals(originals: Sequence[AttachmentInput], kept: Sequence[AttachmentInput]) -> None:
+    from django.core.files.storage import default_storage
+
+    stale = [a.storage_key for a in originals if a.storage_key not in {k.storage_key for k in kept}]
+
+    def drop() -> None:
+        for key in stale:
+            default_storage.delete(key)
+
+    transaction.on_commit(drop)
 
 
 def _record_repeat(original_uuid: uuid.UUID, repeat_tracking: str) -> None:
@@ -685,7 +833,8 @@ def _check_target(case: Case, *, source: Agency, target: Agency) -> None:
         raise HallError(_("不能转给本单位。"), code="same_agency")
     if not target.is_case_holder or not target.is_active:
         raise HallError(_("不能转给该单位。"), code="invalid_agency")
-    if case.identity_protected and case.reported_agency == target.code:
+    if target.code in _reported_unit(case):
+        # 信访工作条例 art. 46: nor to anything that belongs to the reported unit.
         raise Forbidden(
             _("依据《信访工作条例》第四十六条，不得将检举控告材料转给被检举单位。"), code="reported_agency"
         )
@@ -960,6 +1109,15 @@ def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str)
         _require_bureau(actor)
         _require_staff_of(actor, bureau)
         _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
+        if case.identity_protected != (target_index.petition_type == PetitionType.REPORT):
+            # A report merged with an ordinary petition (or one into a report) would tie the reporter
+            # to a named petitioner (arts. 30, 46).
+            raise HallError(_("检举控告件只能与检举控告件合并。"), code="merge_report_mismatch")
+        if target_index.holder.code in _reported_unit(case):
+            raise Forbidden(
+                _("依据《信访工作条例》第四十六条，不得将检举控告材料转给被检举单位。"),
+                code="reported_agency",
+            )
         now = _now()
         case.state = CaseState.MERGED
         case.merged_into = target_index.case_uuid
@@ -1291,7 +1449,7 @@ def _write_reply(
             "opinion": case.reply_text,
             "outcome": opinion,
             "review_deadline": _cn_date(case.review_request_due),
-            "review_agency": _bureau().name_zh if holder.kind != AgencyKind.BUREAU else "",
+            "review_agency": reviewer.name_zh if (reviewer := _review_body(case)).pk != holder.pk else "",
         },
     )
     for upload in attachments:
@@ -1457,8 +1615,10 @@ def claim_petition(*, actor: Actor, tracking_number: str, query_code: str) -> uu
             # Someone's own online petition, or one already claimed: the same answer as a wrong code.
             raise NotFound(_("编号或查询码不正确。"))
         index.citizen = user
-        case.citizen_uuid = user.uuid
-        case.save(update_fields=["citizen_uuid"])
+        if not case.identity_protected:
+            # A reporter's account stays in the public index only (arts. 30, 46).
+            case.citizen_uuid = user.uuid
+            case.save(update_fields=["citizen_uuid"])
         _append_event(
             case,
             EventKind.CLAIMED,
@@ -1514,7 +1674,7 @@ def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
         case.review_request_reason = reason.strip()
         case.review_due = clocks.review_due(now)
         holder = index.holder
-        bureau = _bureau()
+        bureau = _review_body(case)
         if holder.pk == bureau.pk:
             case.state = CaseState.REVIEW_REQUESTED
             case.save()
@@ -1537,7 +1697,11 @@ def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
                 out_kind=EventKind.REVIEW_REQUESTED,
                 new_state=CaseState.REVIEW_REQUESTED,
                 changes={"reason": case.review_request_reason},
-                message=str(_("信访人申请复查，由信访局办理。")),
+                message=str(
+                    _("信访人申请复查，由信访局办理。")
+                    if bureau.kind == AgencyKind.BUREAU
+                    else _("信访人申请复查，由%(agency)s办理。") % {"agency": bureau.name_zh}
+                ),
             )
         _notify(index, EventKind.REVIEW_REQUESTED)
 
@@ -1550,8 +1714,7 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         raise HallError(_("请写明复查意见的事实、理由和依据（至少10个字）。"), code="reply_too_short")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_bureau(actor)
-        _require_staff_of(actor, holder)
+        _require_reviewer(actor, case, holder)
         _require_state(case, CaseState.REVIEW_REQUESTED)
         now = _now()
         case.state = CaseState.REVIEWED
@@ -1618,8 +1781,7 @@ def answer_rereview(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: s
         raise HallError(_("请写明复核意见的事实、理由和依据（至少10个字）。"), code="reply_too_short")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_bureau(actor, frozenset({Role.LEADER}))
-        _require_staff_of(actor, holder, frozenset({Role.LEADER}))
+        _require_reviewer(actor, case, holder, frozenset({Role.LEADER}))
         _require_state(case, CaseState.REREVIEW_REQUESTED)
         now = _now()
         case.state = CaseState.TERMINATED
@@ -1773,7 +1935,8 @@ def read_protected_identity(*, case_uuid: uuid.UUID, actor: Actor, purpose: str)
     index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
     if vault is None or index is None:
         raise NotFound(_("找不到该信访件。"))
-    if actor.agency is None or actor.agency.code == vault.reported_agency:
+    if actor.agency is None or actor.agency.code in reported_unit_codes(vault.reported_agency):
+        # arts. 30, 46: the reported unit and everything that belongs to it (信访局督查室 for 信访局).
         raise Forbidden(_("被检举单位不得查看检举人信息。"), code="reported_agency")
     if actor.agency.pk != index.holder_id and actor.agency.kind != AgencyKind.OVERSIGHT:
         raise NotFound(_("找不到该信访件。"))

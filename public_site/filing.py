@@ -34,7 +34,7 @@ from filestore.services import release_staged, stage_upload, store_file, validat
 from public_site.forms import MAX_ATTACHMENTS, PetitionForm
 from public_site.queries import bureau, case_holding_agencies, similar_open_petitions
 from public_site.views import client_ip
-from tenants.models import Agency
+from tenants.models import Agency, reportable_agencies
 
 DRAFTS = "portal_drafts"
 MAX_DRAFTS = 5
@@ -266,7 +266,7 @@ def review_petition(request):
     data = form.cleaned_data
     reported = None
     if data.get("reported_agency"):
-        reported = case_holding_agencies().filter(code=data["reported_agency"]).first()
+        reported = reportable_agencies().filter(code=data["reported_agency"]).first()
     return render(
         request,
         "public_site/file_review.html",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import PetitionType, Satisfaction
 from config.forms import BoundedDateField, MultipleFileField
-from public_site.queries import case_holding_agencies
+from tenants.models import reportable_agencies
 
 MAX_ATTACHMENTS = 10
 
@@ -40,7 +40,7 @@ class PetitionForm(forms.Form):
         help_text=_("公开的事项答复后会在“答复公开”栏目展示（已去除姓名、证件号码、电话等个人信息）。"),
     )
     reported_agency = forms.ChoiceField(
-        label=_("被检举单位（可不选）"),
+        label=_("被检举单位（检举控告时必选）"),
         required=False,
         help_text=_("检举控告不会交给被检举单位办理，您的身份信息和材料不会向被检举单位或个人透露。"),
     )
@@ -52,8 +52,9 @@ class PetitionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reported_agency"].choices = [("", _("不指定"))] + [
-            (agency.code, agency.display_name()) for agency in case_holding_agencies()
+        # 信访工作条例 arts. 30, 46: the reported unit is a choice from the registry, never free text.
+        self.fields["reported_agency"].choices = [("", _("请选择"))] + [
+            (agency.code, agency.display_name()) for agency in reportable_agencies()
         ]
         # Screen readers announce which fields have errors (WCAG 3.3.1).
         for name, field in self.fields.items():
@@ -67,6 +68,8 @@ class PetitionForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("petition_type") != PetitionType.REPORT:
             cleaned["reported_agency"] = ""
+        elif not cleaned.get("reported_agency") and "reported_agency" not in self.errors:
+            self.add_error("reported_agency", _("检举控告须选择被检举单位。"))
         return cleaned
 
 

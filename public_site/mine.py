@@ -178,7 +178,8 @@ def download_document(request, case_uuid, document_id):
     view = _view_or_404(request, case_uuid)
     for document in queries.documents(view, for_citizen=True):
         if document.pk == document_id:
-            return redirect(download_url(document.storage_key, filename=document.file_name))
+            key = queries.citizen_document_key(view, document)
+            return redirect(download_url(key, filename=document.file_name))
     raise Http404
 
 

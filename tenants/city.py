@@ -1,4 +1,5 @@
-"""The demo city: Sanmenxia (三门峡市), its petition bureau, 20 departments, 8 counties, oversight."""
+"""The demo city: Sanmenxia (三门峡市), its petition bureau, 20 departments, 8 counties, oversight and
+the discipline-inspection body."""
 
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ class AgencySpec:
     responsibilities: str = ""
     keywords: str = ""
     short: str = ""
+    part_of: str = ""  # the code of the agency this one belongs to (an internal office)
 
     @property
     def short_name(self) -> str:
@@ -41,6 +43,18 @@ OVERSIGHT = AgencySpec(
     "督查督办信访事项办理，通报各单位工作情况。",
     "",
     "三信督",
+    part_of="xfj",  # the bureau's own supervision office: one unit with the bureau
+)
+# 纪检监察机关 (信访工作条例 art. 22 ¶2, art. 30): reports of misconduct by officials, and every report
+# against the bureau itself, are handled here. Not in the 民生服务室: matters reach it by routing.
+DISCIPLINE = AgencySpec(
+    "jjw",
+    AgencyKind.DISCIPLINE,
+    "中共三门峡市纪律检查委员会 三门峡市监察委员会",
+    "Sanmenxia Commission for Discipline Inspection and Supervision",
+    "受理对党组织、党员和监察对象违纪违法行为的检举控告。",
+    "",
+    "三纪",
 )
 
 DEPARTMENTS = [
@@ -237,5 +251,6 @@ COUNTIES = [
     ),
 ]
 
-# Bureau first, then departments and counties (the 28 agencies of the 民生服务室), oversight last.
-CITY = [BUREAU, *DEPARTMENTS, *COUNTIES, OVERSIGHT]
+# Bureau first, then departments and counties (the 28 agencies of the 民生服务室), oversight, and the
+# discipline-inspection body last.
+CITY = [BUREAU, *DEPARTMENTS, *COUNTIES, OVERSIGHT, DISCIPLINE]

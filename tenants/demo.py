@@ -46,6 +46,9 @@ DEMO_USERS = [
     DemoUser("handler@dcs.demo.hall", "吕承办", "dcs", (Role.HANDLER,)),
     DemoUser("leader@dcs.demo.hall", "韩主任", "dcs", (Role.LEADER,)),
     DemoUser("admin@dcs.demo.hall", "杨管理", "dcs", (Role.ADMIN,)),
+    DemoUser("handler@jjw.demo.hall", "严承办", "jjw", (Role.HANDLER,)),
+    DemoUser("leader@jjw.demo.hall", "华主任", "jjw", (Role.LEADER,)),
+    DemoUser("admin@jjw.demo.hall", "金管理", "jjw", (Role.ADMIN,)),
 ]
 
 
@@ -53,7 +56,19 @@ def seed_agencies(progress=None) -> list[Provisioned]:
     ensure_portal_tenant()
     existing = set(Agency.objects.values_list("code", flat=True))
     missing = [spec for spec in CITY if spec.code not in existing]
-    return provision_many(missing, progress=progress) if missing else []
+    provisioned = provision_many(missing, progress=progress) if missing else []
+    link_parts()
+    return provisioned
+
+
+def link_parts() -> None:
+    """Record which agency each internal office belongs to (Agency.part_of), as the city lists it."""
+    agencies = {a.code: a for a in Agency.objects.all()}
+    for spec in CITY:
+        agency, parent = agencies.get(spec.code), agencies.get(spec.part_of)
+        if agency is not None and agency.part_of_id != (parent.pk if parent else None):
+            agency.part_of = parent
+            agency.save(update_fields=["part_of"])
 
 
 @transaction.atomic

@@ -12,6 +12,8 @@ class AgencyKind(models.TextChoices):
     DEPARTMENT = "department", _("市直部门")
     COUNTY = "county", _("县（市、区）")
     OVERSIGHT = "oversight", _("督查机构")
+    # 纪检监察机关: handles reports of misconduct by officials (信访工作条例 art. 22 ¶2, art. 30).
+    DISCIPLINE = "discipline", _("纪检监察机关")
     # The row that owns the public schema (the portal); never a case holder.
     PORTAL = "portal", _("门户")
 
@@ -33,6 +35,16 @@ class Agency(TenantMixin):
     responsibilities = models.TextField(_("职责范围"), blank=True)
     keywords = models.CharField(_("分流关键词"), max_length=500, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
+    # An office that belongs to another agency (信访局督查室 is part of 信访局): reported against, they
+    # are one unit (see reported_unit_codes).
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -49,12 +61,50 @@ class Agency(TenantMixin):
 
     @property
     def is_case_holder(self) -> bool:
-        return self.kind in {AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY}
+        return self.kind in {
+            AgencyKind.BUREAU,
+            AgencyKind.DEPARTMENT,
+            AgencyKind.COUNTY,
+            AgencyKind.DISCIPLINE,
+        }
 
     def display_name(self, language: str | None = None) -> str:
         from django.utils.translation import get_language
 
         return self.name_en if (language or get_language() or "").startswith("en") else self.name_zh
+
+
+def reportable_agencies() -> models.QuerySet[Agency]:
+    """The agencies a report of misconduct (检举控告) can name as the unit reported: every active agency
+    of the registry. Forms and the API offer these codes; the case core accepts nothing else."""
+    return (
+        Agency.objects.filter(is_active=True).exclude(kind=AgencyKind.PORTAL).order_by("sort_order", "code")
+    )
+
+
+def reported_unit_codes(code: str) -> frozenset[str]:
+    """The codes of every agency that belongs to the unit reported against when a report names ``code``.
+
+    A unit is the whole organ: the named agency's topmost ``part_of`` ancestor and everything that
+    belongs to it, at any depth. A report against 信访局 therefore also covers 信访局督查室, and one
+    against the office covers the bureau it belongs to (信访工作条例 arts. 30, 46: neither may handle
+    the report or read the reporter's identity). An empty code is no unit.
+    """
+    if not code:
+        return frozenset()
+    parent = dict(Agency.objects.values_list("code", "part_of__code"))
+    if code not in parent:
+        return frozenset({code})
+
+    def root(of: str) -> str:
+        seen = {of}
+        while parent.get(of) and parent[of] not in seen:
+            of = parent[of]
+            seen.add(of)
+        return of
+
+    top = root(code)
+    return frozenset(other for other in parent if root(other) == top)
 
 
 class Domain(DomainMixin):

@@ -139,3 +139,25 @@ class IdentityReadLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_uuid} by {self.user_id}"
+
+
+class ReporterDocument(models.Model):
+    """The copy of a document addressed to a reporter (检举控告) that names them.
+
+    The agency schema keeps the same document (same number) addressing a placeholder; this copy lives
+    where the identity lives, in the public schema next to the vault, its file under a non-agency
+    storage prefix, and is served to the owning citizen only (信访工作条例 arts. 30, 46).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case_uuid = models.UUIDField(db_index=True)
+    document_id = models.UUIDField(unique=True)  # the agency schema's Document with the placeholder
+    kind = models.CharField(max_length=40)
+    number = models.CharField(max_length=60)
+    storage_key = models.CharField(max_length=500)
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.case_uuid})"

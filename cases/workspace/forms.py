@@ -159,9 +159,8 @@ class IntakeForm(forms.Form):
     petition_type = forms.ChoiceField(
         label=_("信访类型"), choices=_blank(_("请选择")) + list(PetitionType.choices), required=False
     )
-    reported_agency = forms.CharField(
-        label=_("被检举单位代码（检举控告时填写）"), max_length=20, required=False
-    )
+    # 信访工作条例 arts. 30, 46: a choice from the registry, never free text (the core checks it too).
+    reported_agency = forms.ChoiceField(label=_("被检举单位（检举控告时必选）"), required=False)
     title = forms.CharField(label=_("标题"), max_length=200, required=False)
     body = forms.CharField(label=_("内容"), required=False, widget=LONG_TEXTAREA)
     location = forms.CharField(label=_("事发地点"), max_length=200, required=False)
@@ -170,6 +169,20 @@ class IntakeForm(forms.Form):
     )
     is_public = forms.BooleanField(label=_("同意公开"), required=False)
     attachment = forms.FileField(label=_("材料扫描件（可选）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tenants.models import reportable_agencies
+
+        self.fields["reported_agency"].choices = _blank(_("不是检举控告")) + [
+            (agency.code, agency.name_zh) for agency in reportable_agencies()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("petition_type") != PetitionType.REPORT:
+            cleaned["reported_agency"] = ""
+        return cleaned
 
 
 class QueueFilterForm(forms.Form):

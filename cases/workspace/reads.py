@@ -10,10 +10,10 @@ from django_tenants.utils import schema_context
 from accounts.models import Membership, Role, User
 from cases.index.models import CaseIndex
 from cases.models import Case, CaseState, ExtensionStatus, InternalNote, ReportStatus
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, reported_unit_codes
 
 QUEUE_STATES = (CaseState.SUBMITTED, CaseState.REGISTERED)
-HOLDER_KINDS = (AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY)
+HOLDER_KINDS = (AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY, AgencyKind.DISCIPLINE)
 INBOX_SORTS = {
     "due": ("next_due", "submitted_at"),
     "new": ("-submitted_at",),
@@ -114,8 +114,11 @@ def members(agency: Agency) -> QuerySet[Membership]:
     return Membership.objects.filter(agency=agency).select_related("user").order_by("user__email", "role")
 
 
-def routing_targets(bureau: Agency) -> list[Agency]:
-    return list(Agency.objects.filter(kind__in=HOLDER_KINDS, is_active=True).exclude(pk=bureau.pk))
+def routing_targets(bureau: Agency, case: Case | None = None) -> list[Agency]:
+    """Where the bureau may route a case: never, for a report, the unit reported against (art. 46)."""
+    unit = reported_unit_codes(case.reported_agency) if case is not None and case.identity_protected else ()
+    rows = Agency.objects.filter(kind__in=HOLDER_KINDS, is_active=True).exclude(pk=bureau.pk)
+    return [agency for agency in rows if agency.code not in unit]
 
 
 # --- Routing suggestions ----------------------------------------------------------------------------
@@ -133,6 +136,11 @@ def suggest_agencies(case: Case, *, limit: int = 3) -> list[Suggestion]:
     named in the location (属地管理): the best ``limit``, each with the words that matched."""
     title, body, location = case.title or "", case.body or "", case.location or ""
     suggestions = []
+    unit = reported_unit_codes(case.reported_agency) if case.identity_protected else frozenset()
+    if case.identity_protected:
+        # 信访工作条例 art. 22 ¶2, art. 30: reports of misconduct belong to the discipline body.
+        discipline = Agency.objects.filter(kind=AgencyKind.DISCIPLINE, is_active=True).order_by("sort_order")
+        suggestions += [Suggestion(agency, 0, ()) for agency in discipline if agency.code not in unit]
     for agency in Agency.objects.filter(kind__in=(AgencyKind.DEPARTMENT, AgencyKind.COUNTY), is_active=True):
         words, score = [], 0
         for word in (w.strip() for w in agency.keywords.split(",")):
@@ -145,11 +153,12 @@ def suggest_agencies(case: Case, *, limit: int = 3) -> list[Suggestion]:
             if hits:
                 words.append(word)
                 score += hits
-        if case.identity_protected and case.reported_agency == agency.code:
+        if agency.code in unit:
             continue  # art. 46: never suggest sending a report to the unit reported against
         if score:
             suggestions.append(Suggestion(agency, score, tuple(words)))
-    suggestions.sort(key=lambda s: (-s.score, s.agency.sort_order))
+    # The discipline body (score 0) leads for a report; the keyword matches follow, best first.
+    suggestions.sort(key=lambda s: (s.score != 0, -s.score, s.agency.sort_order))
     return suggestions[:limit]
 
 

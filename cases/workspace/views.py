@@ -34,7 +34,7 @@ from cases.workspace import services as ws_services
 from cases.workspace.models import ReplyTemplate
 from config.errors import HallError, NotFound
 from config.net import client_ip
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, reported_unit_codes
 
 ANY_STAFF = ("handler", "leader", "admin")
 DECIDERS = frozenset({Role.HANDLER, Role.LEADER})
@@ -228,7 +228,7 @@ def _register_intake(request: HttpRequest, data: dict) -> services.SubmitResult:
             location=data["location"],
             people_count=data["people_count"],
             is_public=data["is_public"],
-            reported_agency=data["reported_agency"].strip(),
+            reported_agency=data["reported_agency"],
             attachments=tuple(attachments),
         ),
         petitioner=services.PetitionerInput(
@@ -299,7 +299,7 @@ class CaseContext:
 
     @cached_property
     def routing_targets(self) -> list[Agency]:
-        return ws_selectors.routing_targets(self.tenant)
+        return ws_selectors.routing_targets(self.tenant, self.case)
 
     @cached_property
     def handlers(self) -> list[User]:
@@ -736,7 +736,7 @@ ACTIONS: dict[str, Action] = {
             lambda c: (
                 c.case.identity_protected
                 and c.holds
-                and c.case.reported_agency != c.tenant.code
+                and c.tenant.code not in reported_unit_codes(c.case.reported_agency)
                 and c.has(STAFF)
             ),
             _read_identity,

@@ -81,7 +81,9 @@ def test_unpublic_petitions_and_reports_are_never_published(
         opinion="explain",
         text="已向您解释相关政策规定。",
     )
-    report = file_petition(title="检举某单位违规发放补贴", petition_type="report", is_public=True)
+    report = file_petition(
+        title="检举某单位违规发放补贴", petition_type="report", reported_agency="czj", is_public=True
+    )
     services.reply_directly(
         case_uuid=report.case_uuid,
         actor=staff(clerk, bureau),

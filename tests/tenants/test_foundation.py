@@ -59,20 +59,24 @@ def test_each_host_routes_to_its_own_schema(portal_client, host_client, city):
         assert host_client(code).get("/healthz").json()["schema"] == f"ag_{code}"
 
 
-def test_thirty_agency_schemas_besides_public(city):
+def test_thirty_one_agency_schemas_besides_public(city):
     kinds = [agency.kind for agency in city.values()]
-    assert len(city) == 30
+    assert len(city) == 31
     assert (
         kinds.count("bureau"),
         kinds.count("department"),
         kinds.count("county"),
         kinds.count("oversight"),
+        kinds.count("discipline"),
     ) == (
         1,
         20,
         8,
         1,
+        1,
     )
+    # The supervision office belongs to the bureau (one unit when the bureau is reported against).
+    assert city["dcs"].part_of == city["xfj"] and city["jjw"].part_of is None
 
 
 def test_unknown_host_gets_a_clear_404_page(db):

@@ -14,7 +14,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind",
             required=True,
-            choices=[AgencyKind.DEPARTMENT, AgencyKind.COUNTY, AgencyKind.BUREAU, AgencyKind.OVERSIGHT],
+            choices=[
+                AgencyKind.DEPARTMENT,
+                AgencyKind.COUNTY,
+                AgencyKind.BUREAU,
+                AgencyKind.OVERSIGHT,
+                AgencyKind.DISCIPLINE,
+            ],
         )
         parser.add_argument("--name-zh", required=True)
         parser.add_argument("--name-en", required=True)

@@ -5,7 +5,10 @@ from tenants.demo import seed_agencies, seed_users
 
 
 class Command(BaseCommand):
-    help = "Create the demo city (bureau, 20 departments, 8 counties, oversight) and demo users, once."
+    help = (
+        "Create the demo city (bureau, 20 departments, 8 counties, oversight, discipline inspection) "
+        "and demo users, once."
+    )
 
     def handle(self, *args, **options):
         from tenants.city import CITY
