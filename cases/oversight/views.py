@@ -32,6 +32,7 @@ from cases.oversight import charts, forms, kpis
 from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import OversightReadLog, SupervisionItem
+from config import masking
 from config.errors import HallError, NotFound
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind
@@ -229,8 +230,12 @@ def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
     status = 200
     if form.is_bound and form.is_valid():
         try:
-            identity = services.read_protected_identity(
-                case_uuid=view.index.case_uuid, actor=_actor(request), purpose=form.cleaned_data["purpose"]
+            identity = masking.reveal_contact(
+                services.read_protected_identity(
+                    case_uuid=view.index.case_uuid,
+                    actor=_actor(request),
+                    purpose=form.cleaned_data["purpose"],
+                )
             )
         except HallError as exc:
             form.add_error("purpose", exc.message)

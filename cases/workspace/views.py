@@ -31,6 +31,7 @@ from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace import services as ws_services
 from cases.workspace.models import ReplyTemplate
+from config import masking
 from config.errors import HallError, NotFound
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind
@@ -430,8 +431,10 @@ def _upload_scan(ctx: CaseContext, data: dict) -> str:
 
 
 def _read_identity(ctx: CaseContext, data: dict) -> dict:
-    return services.read_protected_identity(
-        case_uuid=ctx.case.pk, actor=_actor(ctx.request), purpose=data["purpose"]
+    return masking.reveal_contact(
+        services.read_protected_identity(
+            case_uuid=ctx.case.pk, actor=_actor(ctx.request), purpose=data["purpose"]
+        )
     )
 
 
@@ -812,7 +815,7 @@ def _render_case(
         "index": view.index,
         "is_holder": ctx.holds,
         "current_holder": current_holder,
-        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant),
+        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant, contact=ctx.holds),
         "identity": identity,
         "deadlines": queries.deadlines(view),
         "documents": documents,

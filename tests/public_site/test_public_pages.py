@@ -101,7 +101,7 @@ def test_masking_rules():
     text = "王小明先生身份证41120219900307123X，手机13912345678，邮箱wang@example.cn，电话0398-1234567。"
     masked = mask_personal_data(text, names=["王小明"])
     assert "王小明" not in masked and "王某先生" in masked
-    assert "41120219900307123X" not in masked and "411202" in masked
+    assert "41120219900307123X" not in masked and "4112**********123X" in masked
     assert "139****5678" in masked and "wang@example.cn" not in masked and "1234567" not in masked
     assert mask_personal_data("请李四女士来电") == "请某女士来电"
 
