@@ -9,7 +9,6 @@ cases.oversight.services.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from collections.abc import Callable
 from functools import wraps
@@ -27,7 +26,7 @@ from accounts.access import staff_required
 from accounts.models import Role
 from cases import access, queries, services
 from cases.index.models import CaseIndex
-from cases.models import CaseState, EventKind
+from cases.models import CaseState
 from cases.oversight import charts, forms, kpis
 from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
@@ -182,7 +181,7 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             "index": view.index,
             "reason": form.cleaned_data["reason"],
             "petitioner": services.petitioner_for_staff(view.case, request.tenant),
-            "timeline": _masked_timeline(view),
+            "timeline": queries.timeline(view, for_citizen=False),
             "documents": queries.documents(view, for_citizen=False),
             "attachments": queries.attachments(view, viewer_agency=request.tenant),
             "deadlines": queries.deadlines(view),
@@ -192,32 +191,6 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             ),
         },
     )
-
-
-# Steps a citizen takes: on a protected report the actor is the reporter, whose name stays masked.
-_CITIZEN_STEPS = frozenset(
-    {
-        EventKind.SUBMITTED,
-        EventKind.EVALUATED,
-        EventKind.REVIEW_REQUESTED,
-        EventKind.REREVIEW_REQUESTED,
-    }
-)
-
-
-def _masked_timeline(view) -> list[queries.TimelineStep]:
-    """The staff timeline; for a protected report (arts. 30, 46) the reporter's name is masked.
-
-    cases.queries.timeline shows the actor's name on staff views, the reporter's included (a core
-    gap, reported): mask it here until the core does.
-    """
-    steps = queries.timeline(view, for_citizen=False)
-    if not view.case.identity_protected:
-        return steps
-    return [
-        dataclasses.replace(step, actor_name=services.PROTECTED_NAME) if step.kind in _CITIZEN_STEPS else step
-        for step in steps
-    ]
 
 
 @oversight_required
