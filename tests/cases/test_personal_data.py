@@ -211,3 +211,18 @@ def test_the_identity_reveal_shows_the_contact_but_never_the_whole_id_number(
         assert response.status_code == 200 and NAME in page and PHONE in page and ADDRESS in page
         assert VALID_ID not in page
     assert MASKED_ID in workspace.content.decode()  # the oversight page leaves the number out
+
+
+def test_notification_mails_mask_numbers_and_addresses_in_the_title(
+    file_petition, citizen, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        file_petition(title="黄河路1号楼下噪声扰民，请回电13800138000")
+    note = Notification.objects.get(user=citizen)
+    for text in (note.body, mail.outbox[-1].body):
+        assert PHONE not in text and "黄河路" not in text
+        assert f"****下噪声扰民，请回电{MASKED_PHONE}" in text  # 1号楼 is a building number
