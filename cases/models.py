@@ -9,6 +9,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.crypto import EncryptedTextField
+
 
 class PetitionType(models.TextChoices):
     COMPLAINT = "complaint", _("投诉")
@@ -124,11 +126,12 @@ class Case(models.Model):
     reported_agency = models.CharField(_("被检举单位"), max_length=20, blank=True)
 
     # Petitioner snapshot at filing. For a protected report these hold placeholders: the identity lives
-    # only in the public-schema vault (cases.index.ProtectedIdentity).
+    # only in the public-schema vault (cases.index.ProtectedIdentity). ID number, phone and address are
+    # stored only encrypted (config.crypto); staff surfaces show them through config.masking.
     petitioner_name = models.CharField(_("信访人姓名"), max_length=50)
     petitioner_id_number = models.TextField(_("身份证号（加密）"), blank=True)
-    petitioner_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    petitioner_address = models.CharField(_("联系地址"), max_length=200, blank=True)
+    petitioner_phone = EncryptedTextField(_("联系电话"), blank=True)
+    petitioner_address = EncryptedTextField(_("联系地址"), blank=True)
     identity_protected = models.BooleanField(default=False)
 
     state = models.CharField(_("状态"), max_length=20, choices=CaseState.choices, db_index=True)

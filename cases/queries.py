@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
+from config.masking import mask_name
 from tenants.models import Agency, reported_unit_codes
 
 
@@ -24,7 +25,20 @@ class TimelineStep:
     message: str
 
 
-def timeline(view, *, for_citizen: bool) -> list[TimelineStep]:
+def _staff_actor_name(view, event: CaseEvent, *, contact: bool) -> str:
+    """Staff see who acted. A step the petitioner took names them as the petitioner section does
+    (config.masking): in full on the holder's page only (``contact``), never for a protected
+    reporter (arts. 30, 46)."""
+    if event.actor_role != "citizen":
+        return event.actor_name
+    if view.case.identity_protected:
+        from cases.services import PROTECTED_NAME
+
+        return PROTECTED_NAME
+    return event.actor_name if contact else mask_name(event.actor_name)
+
+
+def timeline(view, *, for_citizen: bool, contact: bool = False) -> list[TimelineStep]:
     """The case's steps, oldest first. The citizen sees the agency that acted, never the person."""
     with schema_context(view.schema_agency.schema_name):
         events = list(CaseEvent.objects.filter(case_id=view.case.pk).order_by("seq"))
@@ -42,7 +56,7 @@ def timeline(view, *, for_citizen: bool) -> list[TimelineStep]:
                 label=str(event.get_kind_display()),
                 at=event.at,
                 agency_name=names.get(event.agency_code, event.agency_code),
-                actor_name="" if for_citizen else event.actor_name,
+                actor_name="" if for_citizen else _staff_actor_name(view, event, contact=contact),
                 message=event.message,
             )
         )

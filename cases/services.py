@@ -49,7 +49,8 @@ from cases.models import (
     RoutingMode,
     Satisfaction,
 )
-from config.crypto import decrypt_text, encrypt_text, mask_id_number
+from config import masking
+from config.crypto import decrypt_text, encrypt_text
 from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
 
@@ -1949,17 +1950,25 @@ def read_protected_identity(*, case_uuid: uuid.UUID, actor: Actor, purpose: str)
         purpose=purpose.strip()[:200],
         ip_address=actor.ip,
     )
-    return json.loads(decrypt_text(vault.encrypted))
+    # What a handler needs to contact the reporter; the ID number stays masked (config.masking).
+    return masking.reveal_contact(json.loads(decrypt_text(vault.encrypted)))
 
 
-def petitioner_for_staff(case: Case, viewer: Agency) -> dict[str, str]:
-    """What a staff page may show of the petitioner: masked ID, and nothing at all of a reporter."""
+def petitioner_for_staff(case: Case, viewer: Agency, *, contact: bool = False) -> dict[str, str]:
+    """What a staff surface may show of the petitioner, masked by config.masking; nothing at all of a
+    reporter (arts. 30, 46).
+
+    ``contact``: the holding agency's own case page, whose handler calls the petitioner and posts the
+    written notices and opinions (arts. 23, 32), gets name, phone and address in full. Every other
+    surface (the API, oversight, a stub kept after forwarding) gets them masked. The ID number is
+    masked on every surface.
+    """
     if case.identity_protected:
         return {"name": PROTECTED_NAME, "id_number": "", "phone": "", "address": "", "protected": "1"}
     return {
-        "name": case.petitioner_name,
-        "id_number": mask_id_number(decrypt_text(case.petitioner_id_number)),
-        "phone": case.petitioner_phone,
-        "address": case.petitioner_address,
+        "name": case.petitioner_name if contact else masking.mask_name(case.petitioner_name),
+        "id_number": masking.mask_id_number(decrypt_text(case.petitioner_id_number)),
+        "phone": case.petitioner_phone if contact else masking.mask_phone(case.petitioner_phone),
+        "address": case.petitioner_address if contact else masking.mask_address(case.petitioner_address),
         "protected": "",
     }

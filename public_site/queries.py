@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from cases.index.models import CaseIndex
 from cases.models import Case, CaseState, PetitionType
+from config.masking import mask_personal_data
 from tenants.models import Agency, AgencyKind
 
 # Titles at least this similar (difflib ratio over letters and digits) raise the "already open" warning.
@@ -59,35 +60,6 @@ def similar_open_petitions(user, title: str) -> list[CaseIndex]:
     ]
 
 
-# --- Personal data in published text -------------------------------------------------------------
-
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8,11}([\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# The one or two characters before a form of address (王小明先生, 请李四女士): a name, or its given part.
-_ADDRESSED = re.compile(r"[\u4e00-\u9fff]{1,2}(?=先生|女士|同志|师傅)")
-
-
-def mask_personal_data(text: str, names: list[str] | tuple[str, ...] = ()) -> str:
-    """Remove personal data from a reply before publishing it.
-
-    Known names (the petitioner's, the handler's) become their first character followed by ``某``;
-    ID numbers, mobile and landline numbers and e-mail addresses are masked wherever they appear;
-    the one or two characters before 先生/女士/同志/师傅 become ``某`` (王小明先生 → 王某先生).
-    """
-    masked = text or ""
-    for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
-        if len(name) >= 2:
-            masked = masked.replace(name, name[0] + "某" * (len(name) - 1))
-    masked = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 6), masked)
-    masked = _MOBILE.sub(r"\1****\2", masked)
-    masked = _LANDLINE.sub(r"\1-********", masked)
-    masked = _EMAIL.sub("***@***", masked)
-    masked = _ADDRESSED.sub("某", masked)
-    return masked
-
-
 @dataclass(frozen=True)
 class PublishedReply:
     tracking_number: str
@@ -120,7 +92,14 @@ def published_replies(indexes: list[CaseIndex]) -> list[PublishedReply]:
     for schema_name, rows in by_schema.items():
         with schema_context(schema_name):
             for case in Case.objects.filter(pk__in=[r.case_uuid for r in rows]).only(
-                "id", "title", "opinion", "reply_text", "petitioner_name", "handler_name", "is_public"
+                "id",
+                "title",
+                "opinion",
+                "reply_text",
+                "petitioner_name",
+                "petitioner_address",
+                "handler_name",
+                "is_public",
             ):
                 cases[case.pk] = case
     replies = []
@@ -129,18 +108,20 @@ def published_replies(indexes: list[CaseIndex]) -> list[PublishedReply]:
         if case is None or not case.is_public:
             continue
         names = (case.petitioner_name, case.handler_name, index.petitioner_name)
+        # The petitioner's own stored address, besides the address patterns (config.masking).
+        addresses = (case.petitioner_address,)
         agency = index.accepting_agency or index.holder
         replies.append(
             PublishedReply(
                 tracking_number=index.tracking_number,
-                title=mask_personal_data(index.title, names),
+                title=mask_personal_data(index.title, names, addresses),
                 petition_type=index.petition_type,
                 type_label=str(PetitionType(index.petition_type).label),
                 agency_name=agency.display_name(),
                 submitted_at=index.submitted_at,
                 replied_at=index.replied_at,
                 opinion_label=str(case.get_opinion_display()) if case.opinion else "",
-                reply_text=mask_personal_data(case.reply_text, names),
+                reply_text=mask_personal_data(case.reply_text, names, addresses),
             )
         )
     return replies

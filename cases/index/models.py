@@ -100,6 +100,15 @@ class CaseIndex(models.Model):
     def __str__(self) -> str:
         return self.tracking_number
 
+    @property
+    def masked_petitioner_name(self) -> str:
+        """The name as lists show it (张某某, config.masking); a report keeps its placeholder."""
+        from config.masking import mask_name
+
+        if self.petition_type == PetitionType.REPORT:
+            return self.petitioner_name
+        return mask_name(self.petitioner_name)
+
 
 class TrackingSequence(models.Model):
     """The per-year counter behind tracking numbers (SMX-2026-000123)."""

@@ -11,7 +11,6 @@ page; the reason never travels in a URL.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from collections.abc import Callable
 from functools import wraps
@@ -30,7 +29,7 @@ from accounts.access import staff_required
 from accounts.models import Role
 from cases import access, queries, read_grants, services
 from cases.index.models import CaseIndex
-from cases.models import CaseState, EventKind
+from cases.models import CaseState
 from cases.oversight import charts, forms, kpis
 from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
@@ -181,7 +180,7 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
             "index": view.index,
             "reason": grant["reason"],
             "petitioner": services.petitioner_for_staff(view.case, request.tenant),
-            "timeline": _masked_timeline(view),
+            "timeline": queries.timeline(view, for_citizen=False),
             "documents": queries.documents(view, for_citizen=False),
             "attachments": queries.attachments(view, viewer_agency=request.tenant),
             "deadlines": queries.deadlines(view),
@@ -213,32 +212,6 @@ def case_open(request: HttpRequest, case_uuid) -> HttpResponse:
         request, kind=read_grants.CASE_READ, case_uuid=view.index.case_uuid, data={"reason": log.reason}
     )
     return redirect("oversight:case", case_uuid=view.index.case_uuid)
-
-
-# Steps a citizen takes: on a protected report the actor is the reporter, whose name stays masked.
-_CITIZEN_STEPS = frozenset(
-    {
-        EventKind.SUBMITTED,
-        EventKind.EVALUATED,
-        EventKind.REVIEW_REQUESTED,
-        EventKind.REREVIEW_REQUESTED,
-    }
-)
-
-
-def _masked_timeline(view) -> list[queries.TimelineStep]:
-    """The staff timeline; for a protected report (arts. 30, 46) the reporter's name is masked.
-
-    cases.queries.timeline shows the actor's name on staff views, the reporter's included (a core
-    gap, reported): mask it here until the core does.
-    """
-    steps = queries.timeline(view, for_citizen=False)
-    if not view.case.identity_protected:
-        return steps
-    return [
-        dataclasses.replace(step, actor_name=services.PROTECTED_NAME) if step.kind in _CITIZEN_STEPS else step
-        for step in steps
-    ]
 
 
 def _identity_page(request: HttpRequest, index: CaseIndex, form, identity, *, status: int = 200):

@@ -8,7 +8,7 @@ service's message on the case page with what the user typed kept, under the erro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any
 
@@ -745,18 +745,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-CITIZEN_STEPS = frozenset({"submitted", "evaluated", "review_requested", "rereview_requested"})
-
-
-def _timeline(ctx: CaseContext) -> list[queries.TimelineStep]:
-    steps = queries.timeline(ctx.view, for_citizen=False)
-    if not ctx.case.identity_protected:
-        return steps
-    # The core's staff timeline names the person who acted, the reporter included; a reporter's name
-    # is shown only through the logged identity read (arts. 30, 46).
-    return [replace(step, actor_name="") if step.kind in CITIZEN_STEPS else step for step in steps]
-
-
 def _case_url(case_uuid) -> str:
     return reverse("workspace:case", kwargs={"case_uuid": case_uuid})
 
@@ -813,12 +801,12 @@ def _render_case(
         "index": view.index,
         "is_holder": ctx.holds,
         "current_holder": current_holder,
-        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant),
+        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant, contact=ctx.holds),
         "identity": identity,
         "deadlines": queries.deadlines(view),
         "documents": documents,
         "attachments": attachments,
-        "timeline": _timeline(ctx),
+        "timeline": queries.timeline(ctx.view, for_citizen=False, contact=ctx.holds),
         "notes": ws_selectors.notes(view) if ctx.holds else [],
         "actions": actions,
         "suggestions": suggestions,

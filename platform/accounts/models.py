@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.crypto import EncryptedTextField
+
 
 class User(AbstractUser):
     """Citizens and staff alike. Cross-schema references use ``uuid``, never the database id."""
@@ -57,6 +59,7 @@ class CitizenProfile(models.Model):
 
     The ID number is stored only encrypted (config.crypto, Fernet); ``id_number_hash`` is a keyed hash
     for finding a profile by number without decrypting, and ``id_number_last4`` a hint for display.
+    Phone and address are encrypted columns too (EncryptedTextField: plain text on the model only).
     """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen_profile")
@@ -64,8 +67,8 @@ class CitizenProfile(models.Model):
     id_number_encrypted = models.TextField(editable=False)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
     id_number_last4 = models.CharField(max_length=4, editable=False)
-    phone = models.CharField(_("手机号码"), max_length=11)
-    address = models.CharField(_("联系地址"), max_length=200)
+    phone = EncryptedTextField(_("手机号码"))
+    address = EncryptedTextField(_("联系地址"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,7 +82,20 @@ class CitizenProfile(models.Model):
     @property
     def masked_id_number(self) -> str:
         """4112**********123X: the region prefix and the last four, never the whole number."""
-        from config.crypto import decrypt_text, mask_id_number
+        from config.crypto import decrypt_text
+        from config.masking import mask_id_number
 
         number = decrypt_text(self.id_number_encrypted)
         return mask_id_number(number) if number else "*" * 14 + self.id_number_last4
+
+    @property
+    def masked_phone(self) -> str:
+        from config.masking import mask_phone
+
+        return mask_phone(self.phone)
+
+    @property
+    def masked_address(self) -> str:
+        from config.masking import mask_address
+
+        return mask_address(self.address)

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.masking import mask_personal_data
 from notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
         subject = str(subject_text)
         body = _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
             "n": index.tracking_number,
-            "t": index.title,
+            # The citizen's own title, but e-mail leaves the hall: numbers in it go masked.
+            "t": mask_personal_data(index.title),
             "s": subject,
             "a": index.holder.name_zh,
         }

@@ -9,6 +9,7 @@ from cases.index.models import CaseIndex, IdentityReadLog, ProtectedIdentity
 from cases.models import Attachment, Case, CaseEvent, CaseState
 from cases.services import Actor, AttachmentInput
 from config.errors import Forbidden
+from config.masking import mask_id_number
 from tests.cases.conftest import VALID_ID, in_schema, load_case, staff
 
 
@@ -130,7 +131,8 @@ def test_reading_a_protected_identity_is_logged_and_refused_to_the_reported_unit
     identity = services.read_protected_identity(
         case_uuid=report.case_uuid, actor=staff(clerk, bureau), purpose="联系检举人核实情况"
     )
-    assert identity["id_number"] == VALID_ID
+    # The read gives what is needed to contact the reporter; the ID number stays masked (finding 5).
+    assert identity["id_number"] == mask_id_number(VALID_ID) != VALID_ID
     log = IdentityReadLog.objects.get(case_uuid=report.case_uuid)
     assert log.user == clerk and log.agency_code == bureau.code and log.purpose == "联系检举人核实情况"
 

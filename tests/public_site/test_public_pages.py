@@ -103,9 +103,44 @@ def test_masking_rules():
     text = "王小明先生身份证41120219900307123X，手机13912345678，邮箱wang@example.cn，电话0398-1234567。"
     masked = mask_personal_data(text, names=["王小明"])
     assert "王小明" not in masked and "王某先生" in masked
-    assert "41120219900307123X" not in masked and "411202" in masked
+    assert "41120219900307123X" not in masked and "4112**********123X" in masked
     assert "139****5678" in masked and "wang@example.cn" not in masked and "1234567" not in masked
     assert mask_personal_data("请李四女士来电") == "请某女士来电"
+
+
+def test_published_replies_mask_addresses_and_numbers_in_the_text(
+    portal_client, file_petition, clerk, bureau, registered
+):
+    from cases import services
+    from tests.cases.conftest import staff
+
+    result = file_petition(title="黄河路1号楼下路灯不亮")  # filed with 三门峡市湖滨区黄河路1号
+    services.reply_directly(
+        case_uuid=result.case_uuid,
+        actor=staff(clerk, bureau),
+        opinion="support",
+        text=(
+            "经核实，三门峡市湖滨区黄河路1号门前路灯已修复；邻居住在湖滨区崤山路18号3栋2单元501室，"
+            "身份证11010519491231002X，电话13800138000。"
+        ),
+    )
+    page = portal_client.get("/replies/").content.decode()
+    assert "路灯已修复" in page
+    assert "黄河路" not in page and "崤山路" not in page and "501室" not in page
+    assert "三门峡市湖滨区****门前" in page and "湖滨区****，" in page
+    assert "11010519491231002X" not in page and "1101**********002X" in page
+    assert "13800138000" not in page and "138****8000" in page
+
+
+def test_masking_rules_for_addresses():
+    assert mask_personal_data("请到湖滨区崤山路18号3栋2单元501室领取") == "请到湖滨区****领取"
+    # The petitioner's stored address, whole or without its administrative part.
+    stored = "河南省三门峡市陕州区大营镇温塘村5组"
+    masked = mask_personal_data(
+        "您家住大营镇温塘村5组，即河南省三门峡市陕州区大营镇温塘村5组", addresses=[stored]
+    )
+    assert "温塘村" not in masked and "河南省三门峡市陕州区****" in masked
+    assert mask_personal_data("本局于2026年3月5号答复，修复路灯3盏") == "本局于2026年3月5号答复，修复路灯3盏"
 
 
 # --- Statistics ------------------------------------------------------------------------------------
