@@ -174,7 +174,9 @@ def test_lists_other_agencies_the_api_and_oversight_see_the_same_masks(
     found = oversight.get("/search/", {"tracking_number": accepted.tracking_number}).content.decode()
     assert accepted.tracking_number in found
     assert_masked(found, "oversight search", contact=False)
-    read = oversight.get(f"/cases/{accepted.case_uuid}/", {"reason": "督查核实"}).content.decode()
+    read = oversight.post(
+        f"/cases/{accepted.case_uuid}/read/", {"reason": "督查核实"}, follow=True
+    ).content.decode()
     assert_masked(read, "oversight read", contact=False)
     assert MASKED_ID in read
     for path in ("/kpis/ranking.csv",):
@@ -200,11 +202,12 @@ def test_the_identity_reveal_shows_the_contact_but_never_the_whole_id_number(
         body="住建局某科室工作人员在办理房产证时向我索要好处费两千元，我有转账记录为证。",
         reported_agency=agency_b.code,
     )
+    # Logged reads are POSTs that redirect to the page showing what was read (finding 6).
     workspace = host_client(bureau, clerk).post(
-        f"/case/{report.case_uuid}/act/identity/", {"identity-purpose": "联系检举人核实情况"}
+        f"/case/{report.case_uuid}/act/identity/", {"identity-purpose": "联系检举人核实情况"}, follow=True
     )
-    oversight = host_client("dcs", supervisor).get(
-        f"/cases/{report.case_uuid}/identity/", {"purpose": "核实检举人身份以便回访"}
+    oversight = host_client("dcs", supervisor).post(
+        f"/cases/{report.case_uuid}/identity/read/", {"purpose": "核实检举人身份以便回访"}, follow=True
     )
     for response in (workspace, oversight):
         page = response.content.decode()
