@@ -7,13 +7,14 @@ probing visitor learns nothing about which tracking numbers exist.
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
-from cases.index.models import CaseIndex
+from cases.index.models import CaseIndex, ProtectedIdentity
 from cases.models import Case, CaseState
 from config.errors import NotFound
-from tenants.models import Agency
+from tenants.models import Agency, reported_unit_codes
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,23 @@ def case_by_query_code(tracking_number: str, query_code: str) -> CaseView:
     return CaseView(index, case, index.holder, True)
 
 
-def case_for_oversight(case_uuid) -> CaseView:
-    """Read-only, from the holder's schema. Callers log the read (oversight reads are audited)."""
+def reports_against(agency: Agency) -> QuerySet:
+    """The case uuids of reports (检举控告) naming ``agency``'s unit: neither it nor anything belonging
+    to it may read them (信访工作条例 arts. 30, 46). For 信访局督查室 that is every report against the
+    bureau, which the discipline body (纪检监察机关) handles."""
+    return ProtectedIdentity.objects.filter(reported_agency__in=reported_unit_codes(agency.code)).values(
+        "case_uuid"
+    )
+
+
+def case_for_oversight(case_uuid, *, viewer: Agency) -> CaseView:
+    """Read-only, from the holder's schema, for ``viewer`` (the oversight office, or the bureau looking at
+    the current record of a case it routed). Callers log the read (oversight reads are audited).
+
+    A report against the viewer's own unit is not found (arts. 30, 46)."""
     index = _index(case_uuid)
+    if index.petition_type == "report" and reports_against(viewer).filter(case_uuid=index.case_uuid).exists():
+        raise NotFound(_("找不到该信访件。"))
     case = _load(index, index.holder)
     if case is None:
         raise NotFound(_("找不到该信访件。"))

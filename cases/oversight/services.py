@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from cases import services as case_services
+from cases.access import reports_against
 from cases.index.models import CaseIndex
 from cases.models import CaseState
 from cases.oversight.models import OversightReadLog, SupervisionItem, SupervisionKind
@@ -131,10 +132,14 @@ def issue_supervision(
     if len(wanted) > MAX_CASES_PER_ITEM:
         raise HallError(_("一次督办的信访件过多。"), code="too_many_cases")
     rows = {str(r.case_uuid): r for r in CaseIndex.objects.filter(case_uuid__in=wanted)}
+    # A report against the issuer's own unit is not the issuer's to supervise, or to see (arts. 30, 46).
+    hidden = (
+        {str(u) for u in reports_against(issuer).values_list("case_uuid", flat=True)} if issuer else set()
+    )
     cases = []
     for case_uuid in wanted:
         row = rows.get(case_uuid)
-        if row is None:
+        if row is None or case_uuid in hidden:
             raise NotFound(_("找不到该信访件。"))
         if row.holder_id != agency.pk:
             raise HallError(
@@ -226,16 +231,17 @@ def sweep_deadlines(*, today: date | None = None) -> SweepResult:
     result = SweepResult()
     system = Actor.system()
 
-    # 1. One query for every open case whose handling (art. 34) is overdue by 3 days or more.
-    overdue = list(
-        CaseIndex.objects.filter(
-            is_open=True,
-            next_due_kind="handling",
-            next_due__lte=today - timedelta(days=REMINDER_AFTER_DAYS),
-        )
-        .select_related("holder")
-        .order_by("next_due", "id")
+    # 1. One query for every open case whose handling (art. 34) is overdue by 3 days or more; reports
+    # against the oversight office's own unit are the discipline body's, never its (arts. 30, 46).
+    issuer = _oversight_agency()
+    overdue_rows = CaseIndex.objects.filter(
+        is_open=True,
+        next_due_kind="handling",
+        next_due__lte=today - timedelta(days=REMINDER_AFTER_DAYS),
     )
+    if issuer is not None:
+        overdue_rows = overdue_rows.exclude(case_uuid__in=reports_against(issuer))
+    overdue = list(overdue_rows.select_related("holder").order_by("next_due", "id"))
     fired = set(
         SupervisionItem.objects.filter(
             auto_case_uuid__in=[row.case_uuid for row in overdue], auto_rule__in=[RULE_REMINDER, RULE_ORDER]

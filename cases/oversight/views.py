@@ -58,9 +58,9 @@ def _actor(request: HttpRequest) -> services.Actor:
     return services.Actor.staff(request.user, request.tenant, ip=client_ip(request))
 
 
-def _case_view(case_uuid) -> access.CaseView:
+def _case_view(request: HttpRequest, case_uuid) -> access.CaseView:
     try:
-        return access.case_for_oversight(case_uuid)
+        return access.case_for_oversight(case_uuid, viewer=request.tenant)
     except NotFound as exc:
         raise Http404(str(exc)) from None
 
@@ -137,7 +137,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 page = min(max(int(request.GET.get("page", "1")), 1), 10_000)
             except ValueError:
                 page = 1
-            results, has_next = ovs.search_cases(query, page=page)
+            results, has_next = ovs.search_cases(query, page=page, viewer=request.tenant)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -165,7 +165,7 @@ def _reason_page(request: HttpRequest, index: CaseIndex, form, *, status: int = 
 @never_cache
 def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
     """The case, while this session holds a grant from a logged read; otherwise the reason form."""
-    view = _case_view(case_uuid)  # 404 for an unknown case
+    view = _case_view(request, case_uuid)  # 404 for an unknown case
     grant = read_grants.granted_read(request, kind=read_grants.CASE_READ, case_uuid=view.index.case_uuid)
     if grant is None:
         # Every read is logged with its reason: ask for it first (nothing of the case shown yet).
@@ -197,7 +197,7 @@ def case_read(request: HttpRequest, case_uuid) -> HttpResponse:
 def case_open(request: HttpRequest, case_uuid) -> HttpResponse:
     """Log one read with its reason, grant it to this session, and show the case by a redirect
     (a reload of the case page does not log again)."""
-    view = _case_view(case_uuid)
+    view = _case_view(request, case_uuid)
     form = forms.ReasonForm(request.POST)
     if not form.is_valid():
         return _reason_page(request, view.index, form, status=400)
@@ -229,7 +229,7 @@ def _identity_page(request: HttpRequest, index: CaseIndex, form, identity, *, st
 def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
     """A protected reporter's identity while this session holds a grant from a logged read; otherwise
     the purpose form. A GET never reads the vault (arts. 30, 46)."""
-    view = _case_view(case_uuid)
+    view = _case_view(request, case_uuid)
     identity = read_grants.granted_read(
         request, kind=read_grants.IDENTITY_READ, case_uuid=view.index.case_uuid
     )
@@ -240,7 +240,7 @@ def case_identity(request: HttpRequest, case_uuid) -> HttpResponse:
 @require_POST
 def case_identity_open(request: HttpRequest, case_uuid) -> HttpResponse:
     """Read the identity through the core service that logs every read, then show it by a redirect."""
-    view = _case_view(case_uuid)
+    view = _case_view(request, case_uuid)
     form = forms.PurposeForm(request.POST)
     if not form.is_valid():
         return _identity_page(request, view.index, form, None, status=400)

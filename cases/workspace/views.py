@@ -294,7 +294,7 @@ class CaseContext:
         """For the bureau, the current record of a case it routed (its objection, its report)."""
         if self.holds or not self.is_bureau or self.case.state != CaseState.TRANSFERRED:
             return None
-        current = access.case_for_oversight(self.case.pk)
+        current = access.case_for_oversight(self.case.pk, viewer=self.tenant)
         return current.case if current.case.routed_by == self.tenant.code else None
 
     @cached_property
