@@ -74,7 +74,13 @@ def _give_test_clients_surface_sessions():
         name = session_cookie_name(surface(self))
         self.cookies[name] = request.session.session_key
         self.cookies[name].update(
-            {"max-age": None, "path": "/", "domain": settings.SESSION_COOKIE_DOMAIN, "expires": None}
+            {
+                "max-age": None,
+                "path": "/",
+                "domain": settings.SESSION_COOKIE_DOMAIN,
+                "secure": settings.SESSION_COOKIE_SECURE or None,
+                "expires": None,
+            }
         )
 
     Client.session = property(session)  # type: ignore[assignment]
