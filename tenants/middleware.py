@@ -20,14 +20,20 @@ def surface_of(tenant) -> str:
 
 
 def _not_found(request, hostname: str, reason: str):
+    """The same page for a host that names no agency, an agency this process does not serve (a
+    workspace host on the portal process) and a deactivated one: it names no agency and does not
+    tell which of the three it was, so the internet side learns nothing about the intranet."""
     connection.set_schema_to_public()
     set_urlconf(None)
-    return render(
+    request.tenant = None  # the page header must not show the agency the host belongs to
+    response = render(
         request,
         "unknown_host.html",
-        {"hostname": hostname, "reason": reason, "portal_url": portal_url()},
+        {"hostname": hostname, "portal_url": portal_url()},
         status=404,
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def portal_url() -> str:

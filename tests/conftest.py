@@ -16,17 +16,86 @@ from tenants.models import Agency
 def pytest_configure(config):
     from django.conf import settings
 
+    config.addinivalue_line(
+        "markers", "processes: starts the hall as separate server processes on loopback (runs last)"
+    )
+
     # Password hashing is deliberately slow; the suite creates hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Files the tests store go to a throw-away folder, not the development media folder.
     import tempfile
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="hall-test-media-")
+    _give_test_clients_surface_sessions()
+
+
+def _give_test_clients_surface_sessions():
+    """Make Django's test Client sign in the way the hall's session middleware expects.
+
+    Each surface has its own session cookie and every session records its surface
+    (tenants.sessions); Client.force_login and Client.session use SESSION_COOKIE_NAME and store an
+    unmarked session, which the middleware would refuse. Here they use the cookie and the stamp of
+    the surface of the client's host (HTTP_HOST).
+    """
+    import time
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.http import HttpRequest
+
+    from tenants.sessions import session_cookie_name, stamp_session, surface_of_host
+
+    def surface(client) -> str:
+        return surface_of_host(client.defaults.get("HTTP_HOST", settings.HALL_DOMAIN))
+
+    def session(self):
+        engine = import_module(settings.SESSION_ENGINE)
+        name = session_cookie_name(surface(self))
+        cookie = self.cookies.get(name)
+        if cookie:
+            return engine.SessionStore(cookie.value)
+        store = engine.SessionStore()
+        stamp_session(store, surface(self), now=time.time())
+        store.save()
+        self.cookies[name] = store.session_key
+        return store
+
+    def _login(self, user, backend=None):
+        from django.contrib.auth import login
+
+        request = HttpRequest()
+        request.session = self.session
+        login(request, user, backend)
+        stamp_session(request.session, surface(self), now=time.time())
+        request.session.save()
+        self._set_login_cookies(request)
+
+    def _set_login_cookies(self, request):
+        name = session_cookie_name(surface(self))
+        self.cookies[name] = request.session.session_key
+        self.cookies[name].update(
+            {
+                "max-age": None,
+                "path": "/",
+                "domain": settings.SESSION_COOKIE_DOMAIN,
+                "secure": settings.SESSION_COOKIE_SECURE or None,
+                "expires": None,
+            }
+        )
+
+    Client.session = property(session)  # type: ignore[assignment]
+    Client._login = _login  # type: ignore[method-assign]
+    Client._set_login_cookies = _set_login_cookies  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests commit data (see tests/browser/conftest.py): run them after everything else.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # So do the tests that start server processes (tests/tenants/test_surface_processes.py).
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None or item.get_closest_marker("processes") is not None
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""allauth adapters: how the hall stores MFA secrets, finds the client's address and counts failed
-sign-ins."""
+"""allauth adapters: how the hall stores MFA secrets, finds the client's address, counts failed
+sign-ins, and who may sign in where."""
 
 import hashlib
 from typing import Any
@@ -7,11 +7,14 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django import forms
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from accounts.surfaces import staff_sign_in_refusal
 from config import net
 from config.crypto import decrypt_text, encrypt_text
+from config.errors import Forbidden
 
 _APP = "allauth.account"
 # How long a successful sign-in or password reset makes an address "known" to the account.
@@ -53,6 +56,9 @@ class HallAccountAdapter(DefaultAccountAdapter):
 
     A successful sign-in takes back its own attempt (allauth rolls back what it counted), so a
     correct password never adds to the counters.
+
+    Staff are refused on the portal (accounts.surfaces): on the password form as a form error, on any
+    other way in (e-mail confirmation, password reset) as a 403 page.
     """
 
     def get_client_ip(self, request) -> str:
@@ -95,6 +101,9 @@ class HallAccountAdapter(DefaultAccountAdapter):
     def authenticate(self, request, **credentials: Any):
         user = super().authenticate(request, **credentials)
         if user is not None:
+            refusal = staff_sign_in_refusal(request, user)
+            if refusal is not None:
+                raise forms.ValidationError(refusal, code="staff_on_portal")
             usage = getattr(self, "_account_rl_usage", None)
             if usage:
                 usage.rollback()
@@ -116,3 +125,12 @@ class HallAccountAdapter(DefaultAccountAdapter):
                         ratelimit.get_cache_key(request, app=_APP, action=action, rate=rate, key=key)
                     )
         self._remember_address(request, _login_of(credentials))
+
+    def pre_login(self, request, user, **kwargs):
+        refusal = staff_sign_in_refusal(request, user)
+        if refusal is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            raise Forbidden(refusal, code="staff_on_portal")
+        return super().pre_login(request, user, **kwargs)

@@ -273,3 +273,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Surfaces and sessions -----------------------------------------------------------------------
+# Internet/intranet separation (内外网物理隔离) for sessions: each surface has its own session and
+# CSRF cookies, and every session records the surface it was made on; one shown to the other
+# surface is flushed (tenants.sessions). Staff sessions are short: an absolute limit counted from
+# sign-in and an idle limit; citizens keep Django's default (SESSION_COOKIE_AGE, two weeks).
+HALL_SESSION_COOKIE_NAMES = {"portal": "hall_portal_session", "staff": "hall_staff_session"}
+HALL_CSRF_COOKIE_NAMES = {"portal": "hall_portal_csrftoken", "staff": "hall_staff_csrftoken"}
+HALL_STAFF_SESSION_SECONDS = env_int("HALL_STAFF_SESSION_SECONDS", 8 * 3600, minimum=300, maximum=7 * 86400)
+HALL_STAFF_SESSION_IDLE_SECONDS = env_int(
+    "HALL_STAFF_SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=86400
+)
+if HALL_STAFF_SESSION_IDLE_SECONDS > HALL_STAFF_SESSION_SECONDS:
+    raise ImproperlyConfigured(
+        f"HALL_STAFF_SESSION_IDLE_SECONDS={HALL_STAFF_SESSION_IDLE_SECONDS} is longer than "
+        f"HALL_STAFF_SESSION_SECONDS={HALL_STAFF_SESSION_SECONDS}: the idle limit must not exceed the "
+        "absolute one."
+    )
+_SURFACE_MIDDLEWARE = {
+    "django.contrib.sessions.middleware.SessionMiddleware": "tenants.sessions.SurfaceSessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware": "tenants.sessions.SurfaceCsrfViewMiddleware",
+}
+MIDDLEWARE = [_SURFACE_MIDDLEWARE.get(name, name) for name in MIDDLEWARE]
+# Staff cannot sign in through the portal: accounts.adapters.HallAccountAdapter (ACCOUNT_ADAPTER above)
+# asks accounts.surfaces.staff_sign_in_refusal.

@@ -8,6 +8,10 @@ be listed, copied or removed by prefix. Forwarding a case keeps the same key: fi
 Downloads never go through a public URL: ``download_url`` mints a link that works for ``expires`` seconds
 — an S3 presigned GET, or for local storage a signed token served by ``filestore.views.download``. The
 link alone authorises the download, so callers decide who may see a file *before* minting one.
+
+A local link names the host schema and surface it was minted on and works only there
+(内外网物理隔离): a workspace's link is refused by the portal, so a staff document never downloads
+through the internet-facing process, and a citizen's link works only on the portal.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import uuid
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.signing import TimestampSigner
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import get_public_schema_name
 
 from config.errors import HallError
 from filestore.validation import CheckedUpload, safe_filename, validate_upload
@@ -85,6 +91,13 @@ def is_s3_storage(storage=None) -> bool:
     return isinstance(storage if storage is not None else default_storage, S3Storage)
 
 
+def link_scope(schema_name: str) -> dict[str, str]:
+    """Where a download link minted while ``schema_name`` is the host's schema may be used: that
+    schema ("t") on its surface ("s": the portal for the public schema, staff for an agency's)."""
+    surface = "portal" if schema_name == get_public_schema_name() else "staff"
+    return {"t": schema_name, "s": surface}
+
+
 def download_url(key: str, *, filename: str, expires: int = 300) -> str:
     """A link that downloads ``key`` as an attachment named ``filename`` for ``expires`` seconds."""
     if is_s3_storage():
@@ -93,7 +106,7 @@ def download_url(key: str, *, filename: str, expires: int = 300) -> str:
             key, parameters={"ResponseContentDisposition": disposition}, expire=expires
         )
     token = TimestampSigner(salt=SIGNING_SALT).sign_object(
-        {"k": key, "f": filename, "e": expires}, compress=True
+        {"k": key, "f": filename, "e": expires, **link_scope(connection.schema_name)}, compress=True
     )
     return reverse("filestore:download", kwargs={"token": token})
 

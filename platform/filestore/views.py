@@ -1,12 +1,15 @@
 """``/files/<token>``: the download behind a local-storage link from filestore.services.download_url.
 
 The signed token is the whole authorisation (callers checked access when they minted it), so the view
-needs no login and works on every host. It always answers with an attachment, never inline, so an
-uploaded file cannot render as a page of the hall.
+needs no login. It works only on the host it was minted for (filestore.services.link_scope): a
+workspace's link is refused on the portal and by a portal-only process, a citizen's on a workspace.
+It always answers with an attachment, never inline, so an uploaded file cannot render as a page of
+the hall.
 """
 
 import mimetypes
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.http import FileResponse
@@ -14,7 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from filestore.services import SIGNING_SALT
+from filestore.services import SIGNING_SALT, link_scope
 
 
 def _invalid(request, *, status: int, heading: str, explanation: str):
@@ -36,6 +39,7 @@ def download(request, token: str):
         payload = signer.unsign_object(token)
         key, filename, max_age = payload["k"], payload["f"], int(payload["e"])
         signer.unsign_object(token, max_age=max_age)
+        scope = {"t": payload["t"], "s": payload["s"]}
     except SignatureExpired:
         return _invalid(
             request,
@@ -49,6 +53,15 @@ def download(request, token: str):
             status=404,
             heading=_("下载链接无效"),
             explanation=_("链接不完整或已被改动。请回到原页面重新点击下载。"),
+        )
+    served = settings.HALL_SURFACES
+    if scope != link_scope(request.tenant.schema_name) or served not in ("all", scope["s"]):
+        # Minted on another host or surface (内外网物理隔离): a workspace link shown on the portal.
+        return _invalid(
+            request,
+            status=404,
+            heading=_("下载链接无效"),
+            explanation=_("该下载链接不能在本站点使用。请在打开原页面的站点上重新点击下载。"),
         )
     try:
         handle = default_storage.open(key, "rb")

@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tenants.sessions import session_cookie_name, surface_of_host
+
 pytestmark = pytest.mark.browser
 
 AUDIT = r"""
@@ -80,7 +82,7 @@ def audit(page, url: str) -> list[str]:
 def sign_in(page, user, host: str) -> None:
     client = Client(HTTP_HOST=host)
     client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    cookie = client.cookies[session_cookie_name(surface_of_host(host))]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "domain": host, "path": "/"}])
 
 

@@ -80,20 +80,22 @@ def test_key_parts_must_be_plain_names(local_storage, schema, category):
     assert info.value.code == "storage_key_invalid"
 
 
-def test_local_download_link_round_trip_on_any_host(local_storage, db):
+def test_local_download_link_round_trip_on_the_host_it_was_minted_for(local_storage, db):
     key, data = stored_upload()
-    url = download_url(key, filename="起诉材料.pdf")
+    url = download_url(key, filename="起诉材料.pdf")  # minted on the portal (the public schema)
     assert url.startswith("/files/")
     assert not is_s3_storage()
-    for host in (settings.HALL_DOMAIN, "gaj.hall.localhost", "dcs.hall.localhost"):
-        response = HostClient(host).get(url)
-        assert response.status_code == 200, host
-        assert body(response) == data
-        assert response["Content-Type"] == "application/pdf"
-        disposition = response["Content-Disposition"]
-        assert disposition.startswith("attachment;")
-        assert "filename*=utf-8''%E8%B5%B7%E8%AF%89%E6%9D%90%E6%96%99.pdf" in disposition
-        assert "no-store" in response["Cache-Control"]
+    response = HostClient(settings.HALL_DOMAIN).get(url)
+    assert response.status_code == 200
+    assert body(response) == data
+    assert response["Content-Type"] == "application/pdf"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''%E8%B5%B7%E8%AF%89%E6%9D%90%E6%96%99.pdf" in disposition
+    assert "no-store" in response["Cache-Control"]
+    # 内外网物理隔离: the link names its host's schema and surface; other hosts refuse it.
+    for host in ("gaj.hall.localhost", "dcs.hall.localhost"):
+        assert HostClient(host).get(url).status_code == 404, host
 
 
 def test_an_image_is_still_served_as_an_attachment(local_storage, db):
