@@ -1,11 +1,10 @@
 """``/files/<token>``: the download behind a local-storage link from filestore.services.download_url.
 
 The signed token is the whole authorisation (callers checked access when they minted it), so the view
-needs no login and works on every host. It always answers with an attachment, never inline, so an
-uploaded file cannot render as a page of the hall.
+needs no login and works on every host. It always answers with an attachment, never inline, with the
+type derived from the content (filestore.validation.served_file) and ``nosniff``, so an uploaded file
+cannot render as a page of the hall.
 """
-
-import mimetypes
 
 from django.core.files.storage import default_storage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
@@ -14,7 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from filestore.services import SIGNING_SALT
+from filestore.services import SIGNING_SALT, attachment_disposition
+from filestore.validation import served_file
 
 
 def _invalid(request, *, status: int, heading: str, explanation: str):
@@ -59,8 +59,12 @@ def download(request, token: str):
             heading=_("文件不存在"),
             explanation=_("该文件已不在存储中。如需此文件，请联系办理机关。"),
         )
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    # The type and the name's extension follow the stored key (derived from the content), never the
+    # name: an upload called "img.html" is served as the image/jpeg "img.jpg" it is.
+    served = served_file(key, filename=filename)
+    response = FileResponse(handle, content_type=served.content_type)
+    response["Content-Disposition"] = attachment_disposition(served.filename)
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
