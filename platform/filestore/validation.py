@@ -107,7 +107,7 @@ class CheckedUpload:
     size: int
     # The name shown to people and used in downloads: the uploader's words (spaces, Chinese kept) with
     # the extension of the detected type, so "img.html" holding a JPEG is shown as "img.jpg".
-    display_name: str = ""
+    display_name: str
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,7 @@ class Refusal:
 
 def _reject(name: str, reason: str = Refusal.TYPE) -> HallError:
     if reason == Refusal.MARKUP:
-        message = _(
-            "文件“%(name)s”中含有网页或脚本代码，不能上传。请上传原始的文件。允许上传：%(allowed)s。"
-        )
+        message = _("文件“%(name)s”中含有网页或脚本代码，不能上传。请上传原始的文件。允许上传：%(allowed)s。")
     elif reason == Refusal.SCRIPT_NAME:
         message = _(
             "文件“%(name)s”的扩展名表明它是脚本、网页或程序，不能上传；文字材料请保存为 .txt 文件。"
