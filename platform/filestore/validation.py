@@ -129,8 +129,8 @@ def _reject(name: str, reason: str = Refusal.TYPE) -> HallError:
         message = _("文件“%(name)s”中含有网页或脚本代码，不能上传。请上传原始的文件。允许上传：%(allowed)s。")
     elif reason == Refusal.SCRIPT_NAME:
         message = _(
-            "文件“%(name)s”的扩展名表明它是脚本、网页或程序，不能上传；文字材料请保存为 .txt 文件。"
-            "允许上传：%(allowed)s。"
+            "文件“%(name)s”的内容是纯文本，文件名却不是文本文件的扩展名（可能是 .js、.bat 等脚本或网页），"
+            "不能上传；文字材料请保存为 .txt 文件后再上传。允许上传：%(allowed)s。"
         )
     else:
         message = _("文件“%(name)s”的类型不能上传。允许上传：%(allowed)s。")
