@@ -93,7 +93,9 @@ def _store_upload(request, draft: dict, upload) -> dict:
     entry = {
         "token": uuid.uuid4().hex,
         "key": key,
-        "name": checked.original_name,
+        # For display only, with the extension of the detected type ("img.html" holding a JPEG is
+        # "img.jpg"); what the file is served as follows the key, never this name.
+        "name": checked.display_name,
         "type": checked.content_type,
         "size": checked.size,
     }

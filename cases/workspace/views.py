@@ -248,7 +248,7 @@ def _store_upload(request: HttpRequest, upload) -> services.AttachmentInput:
         schema_name=request.tenant.schema_name, category="documents", upload=upload, checked=checked
     )
     return services.AttachmentInput(
-        storage_key=key, file_name=checked.safe_name, content_type=checked.content_type, size=checked.size
+        storage_key=key, file_name=checked.display_name, content_type=checked.content_type, size=checked.size
     )
 
 

@@ -30,10 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 
 from config.errors import HallError
-from filestore.validation import CheckedUpload, safe_filename, validate_upload
+from filestore.validation import CheckedUpload, safe_filename, served_file, validate_upload
 
 __all__ = [
     "CheckedUpload",
+    "attachment_disposition",
     "download_url",
     "is_s3_storage",
     "store_bytes",
@@ -98,13 +99,31 @@ def link_scope(schema_name: str) -> dict[str, str]:
     return {"t": schema_name, "s": surface}
 
 
+def attachment_disposition(filename: str) -> str:
+    """``Content-Disposition: attachment`` for ``filename``: a Chinese name goes in RFC 5987's
+    ``filename*=utf-8''…``, after a plain ASCII ``filename="…"`` for clients that know only that."""
+    header = content_disposition_header(as_attachment=True, filename=filename)
+    if "filename*=" not in header:
+        return header
+    stem, _dot, extension = filename.rpartition(".")
+    fallback = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "file"
+    return f'attachment; filename="{fallback}.{extension}"; {header.removeprefix("attachment; ")}'
+
+
 def download_url(key: str, *, filename: str, expires: int = 300) -> str:
-    """A link that downloads ``key`` as an attachment named ``filename`` for ``expires`` seconds."""
+    """A link that downloads ``key`` as an attachment named ``filename`` for ``expires`` seconds.
+
+    The type it is served as, and the extension of the name, come from the key (derived from the
+    content when the file was stored; see validation.served_file), never from ``filename``."""
+    served = served_file(key, filename=filename)
+    filename = served.filename
     if is_s3_storage():
-        disposition = content_disposition_header(as_attachment=True, filename=filename)
-        return default_storage.url(
-            key, parameters={"ResponseContentDisposition": disposition}, expire=expires
-        )
+        # S3 answers a presigned GET with these instead of the object's stored metadata.
+        parameters = {
+            "ResponseContentDisposition": attachment_disposition(served.filename),
+            "ResponseContentType": served.content_type,
+        }
+        return default_storage.url(key, parameters=parameters, expire=expires)
     token = TimestampSigner(salt=SIGNING_SALT).sign_object(
         {"k": key, "f": filename, "e": expires, **link_scope(connection.schema_name)}, compress=True
     )

@@ -3,11 +3,10 @@
 The signed token is the whole authorisation (callers checked access when they minted it), so the view
 needs no login. It works only on the host it was minted for (filestore.services.link_scope): a
 workspace's link is refused on the portal and by a portal-only process, a citizen's on a workspace.
-It always answers with an attachment, never inline, so an uploaded file cannot render as a page of
+It always answers with an attachment, never inline, with the type derived from the content
+(filestore.validation.served_file) and ``nosniff``, so an uploaded file cannot render as a page of
 the hall.
 """
-
-import mimetypes
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -17,7 +16,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from filestore.services import SIGNING_SALT, link_scope
+from filestore.services import SIGNING_SALT, attachment_disposition, link_scope
+from filestore.validation import served_file
 
 
 def _invalid(request, *, status: int, heading: str, explanation: str):
@@ -54,8 +54,8 @@ def download(request, token: str):
             heading=_("下载链接无效"),
             explanation=_("链接不完整或已被改动。请回到原页面重新点击下载。"),
         )
-    served = settings.HALL_SURFACES
-    if scope != link_scope(request.tenant.schema_name) or served not in ("all", scope["s"]):
+    surfaces = settings.HALL_SURFACES
+    if scope != link_scope(request.tenant.schema_name) or surfaces not in ("all", scope["s"]):
         # Minted on another host or surface (内外网物理隔离): a workspace link shown on the portal.
         return _invalid(
             request,
@@ -72,8 +72,12 @@ def download(request, token: str):
             heading=_("文件不存在"),
             explanation=_("该文件已不在存储中。如需此文件，请联系办理机关。"),
         )
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    # The type and the name's extension follow the stored key (derived from the content), never the
+    # name: an upload called "img.html" is served as the image/jpeg "img.jpg" it is.
+    served = served_file(key, filename=filename)
+    response = FileResponse(handle, content_type=served.content_type)
+    response["Content-Disposition"] = attachment_disposition(served.filename)
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

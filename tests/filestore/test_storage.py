@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from django.conf import settings
 from django.core import signing
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -156,6 +157,38 @@ def test_downloads_accept_only_get_and_head(local_storage, db):
     assert HostClient(settings.HALL_DOMAIN).head(url).status_code == 200
 
 
+def test_a_jpeg_named_html_is_stored_and_served_as_a_jpg(local_storage, db):
+    key, data = stored_upload(name="img.html", data=image_bytes("JPEG"))
+    assert key.endswith("/img.jpg")
+    # Even a caller that still holds the name as sent cannot make it go out as a page.
+    response = HostClient(settings.HALL_DOMAIN).get(download_url(key, filename="img.html"))
+    assert body(response) == data
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == 'attachment; filename="img.jpg"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_chinese_name_downloads_with_an_rfc_5987_filename(local_storage, db):
+    key, _ = stored_upload(name="现场 照片.html", data=image_bytes("PNG"))
+    response = HostClient(settings.HALL_DOMAIN).get(download_url(key, filename="现场 照片.html"))
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"file.png\"; filename*=utf-8''%E7%8E%B0%E5%9C%BA%20%E7%85%A7%E7%89%87.png"
+    )
+
+
+def test_a_stored_file_outside_the_allow_list_is_never_served_as_what_it_claims(local_storage, db):
+    # Written before uploads were named by their content: the key still says .html.
+    key = default_storage.save(
+        "gaj/attachments/2025/0123/page.html", ContentFile(b"<script>alert(1)</script>")
+    )
+    response = HostClient(settings.HALL_DOMAIN).get(download_url(key, filename="page.html"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == 'attachment; filename="page.bin"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 # --- S3 (moto_server on loopback) ---------------------------------------------------------------------
 
 
@@ -197,3 +230,30 @@ def test_s3_generated_document_keeps_its_prefix_and_type(s3_bucket):
     listed = [item["Key"] for item in client.list_objects_v2(Bucket=bucket, Prefix="xfj/")["Contents"]]
     assert listed == [key]
     assert client.head_object(Bucket=bucket, Key=key)["ContentType"] == "application/pdf"
+
+
+def test_s3_presigned_download_carries_the_derived_type_and_name(s3_bucket):
+    client, bucket = s3_bucket
+    key, data = stored_upload(schema="gaj", name="现场照片.html", data=image_bytes("JPEG"))
+    assert key.endswith("/现场照片.jpg")
+    assert client.head_object(Bucket=bucket, Key=key)["ContentType"] == "image/jpeg"
+
+    url = download_url(key, filename="现场照片.html")
+    query = parse_qs(urlsplit(url).query)
+    assert query["response-content-type"] == ["image/jpeg"]
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback test endpoint
+        assert response.read() == data
+        assert response.headers["Content-Type"] == "image/jpeg"
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=\"file.jpg\"; filename*=utf-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.jpg"
+        )
+
+
+def test_s3_serves_the_derived_type_over_the_objects_stored_metadata(s3_bucket):
+    client, bucket = s3_bucket
+    # An object stored with the browser's claim (as an upload could be before): the key's type wins.
+    key = "gaj/attachments/2025/0123/img.jpg"
+    client.put_object(Bucket=bucket, Key=key, Body=image_bytes("JPEG"), ContentType="text/html")
+    with urllib.request.urlopen(download_url(key, filename="img.html"), timeout=10) as response:  # noqa: S310
+        assert response.headers["Content-Type"] == "image/jpeg"
+        assert response.headers["Content-Disposition"] == 'attachment; filename="img.jpg"'
