@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from cases.models import HandlingOpinion, LawfulChannel, PetitionType, RoutingMode, Satisfaction
+from cases.models import (
+    MAX_PEOPLE_COUNT,
+    HandlingOpinion,
+    LawfulChannel,
+    PetitionType,
+    RoutingMode,
+    Satisfaction,
+)
 
 
 class CaseIndexSerializer(serializers.Serializer):
@@ -71,7 +78,7 @@ class FilePetitionSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField()
     location = serializers.CharField(required=False, default="", allow_blank=True)
-    people_count = serializers.IntegerField(min_value=1, default=1)
+    people_count = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE_COUNT, default=1)
     is_public = serializers.BooleanField(default=False)
     reported_agency = serializers.CharField(required=False, default="", allow_blank=True)
     submission_id = serializers.UUIDField(required=False, allow_null=True, default=None)
