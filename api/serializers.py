@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import (
@@ -8,6 +9,21 @@ from cases.models import (
     RoutingMode,
     Satisfaction,
 )
+from config.forms import BoundedDateField as BoundedFormDateField
+
+
+class BoundedDateField(serializers.DateField):
+    """A date the hall can count deadlines with: the range of the pages' BoundedDateField."""
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        earliest, latest = BoundedFormDateField.earliest, BoundedFormDateField.latest
+        if not earliest <= parsed <= latest:
+            raise serializers.ValidationError(
+                _("请输入 %(earliest)s 至 %(latest)s 之间的日期。")
+                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
+            )
+        return parsed
 
 
 class CaseIndexSerializer(serializers.Serializer):
@@ -108,7 +124,7 @@ class StaffActionSerializer(serializers.Serializer):
 
     target = serializers.CharField(required=False, help_text="forward/assign: the target agency code")
     mode = serializers.ChoiceField(choices=RoutingMode.choices, required=False, default=RoutingMode.FORWARD)
-    assignment_due = serializers.DateField(required=False, allow_null=True, default=None)
+    assignment_due = BoundedDateField(required=False, allow_null=True, default=None)
     report_required = serializers.BooleanField(required=False, default=False)
     opinion = serializers.ChoiceField(choices=HandlingOpinion.choices, required=False)
     text = serializers.CharField(required=False, default="", allow_blank=True)

@@ -160,6 +160,8 @@ def post_language_form(host: str, origin: str) -> int:
         {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
         HTTP_ORIGIN=origin,
     )
+    if response.status_code == 403:
+        assert "页面已过期" in response.content.decode()
     return response.status_code
 
 
@@ -168,7 +170,7 @@ def test_a_form_posted_through_the_tls_proxy_passes_csrf(db):
     host = f"gaj.{settings.HALL_DOMAIN}"
     assert post_language_form(host, f"https://{host}") == 302
     assert post_language_form(settings.HALL_DOMAIN, f"https://{settings.HALL_DOMAIN}") == 302
-    # Another site's form is still refused.
+    # Another site's form is still refused, on the hall's own page.
     assert post_language_form(host, "https://evil.example") == 403
 
 

@@ -129,3 +129,15 @@ def test_huge_numbers_on_the_portal_and_the_oversight_pages(portal_client, host_
     oversight = host_client("dcs", supervisor)
     for params in ({"month": "9999-12"}, {"month": f"{ENORMOUS}-1"}, {"month": "2026-99"}):
         assert oversight.get("/kpis/", params).status_code in (200, 400), params
+
+
+def test_the_api_refuses_an_assignment_deadline_it_cannot_count_with(
+    host_client, bureau, clerk, agency_a, handler_a, queued
+):
+    response = host_client(bureau, clerk).post(
+        f"/api/v1/cases/{queued.case_uuid}/forward/",
+        {"target": agency_a.code, "mode": "assign", "assignment_due": "9999-12-31", "report_required": True},
+        content_type="application/json",
+    )
+    assert 400 <= response.status_code < 500
+    assert host_client(bureau, clerk).get(case_url(queued)).status_code == 200
