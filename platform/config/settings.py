@@ -145,6 +145,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.StaffPasswordValidator"},
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
+# The sign-in refuses a staff account whose password is below the staff rule (accounts.forms).
+ACCOUNT_FORMS = {"login": "accounts.forms.HallLoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none")

@@ -108,3 +108,23 @@ def test_every_demo_staff_login_meets_the_staff_rule(db):
     for user in staff:
         validate_password(DEMO_PASSWORD, user=user)
         assert user.check_password(DEMO_PASSWORD)
+
+
+def test_a_citizen_made_staff_with_a_citizen_strength_password_must_reset_it_to_sign_in(
+    portal_client, host_client, citizen, agency_a, admin_a
+):
+    from cases.workspace.services import add_member
+
+    citizen.set_password(CITIZEN_OK)
+    citizen.save()
+    response = portal_client.post("/accounts/login/", {"login": citizen.email, "password": CITIZEN_OK})
+    assert response.status_code == 302  # a citizen: the standard rule
+    portal_client.logout()
+    add_member(acting_user=admin_a, agency=agency_a, email=citizen.email, role=Role.HANDLER)
+    for client in (portal_client, host_client(agency_a)):
+        response = client.post("/accounts/login/", {"login": citizen.email, "password": CITIZEN_OK})
+        assert response.status_code == 200 and "您的密码不符合要求" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+    # A wrong password is still just a wrong password; the staff rule is told only to its holder.
+    response = portal_client.post("/accounts/login/", {"login": citizen.email, "password": "wrong-one"})
+    assert "您的密码不符合要求" not in response.content.decode()
