@@ -28,6 +28,7 @@ def test_the_service_refuses_more_people_than_a_petition_can_speak_for(file_peti
     with pytest.raises(HallError) as caught:
         file_petition(people_count=10**12)
     assert set(caught.value.details["fields"]) == {"people_count"}
+    assert str(caught.value.details["fields"]["people_count"]) == "涉及人数不能超过100000人。"
     assert file_petition(people_count=MAX_PEOPLE_COUNT).created
 
 
@@ -46,6 +47,7 @@ def test_the_api_refuses_a_huge_people_count_with_a_field_error(portal_client, p
     )
     assert response.status_code == 400
     assert "people_count" in response.json()["error"]["details"]
+    assert "100000" in str(response.json()["error"]["details"]["people_count"])
     assert not CaseIndex.objects.exists()
 
 
