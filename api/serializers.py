@@ -1,7 +1,29 @@
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.models import HandlingOpinion, LawfulChannel, PetitionType, RoutingMode, Satisfaction
+from cases.models import (
+    MAX_PEOPLE_COUNT,
+    HandlingOpinion,
+    LawfulChannel,
+    PetitionType,
+    RoutingMode,
+    Satisfaction,
+)
+from config.forms import BoundedDateField as BoundedFormDateField
+
+
+class BoundedDateField(serializers.DateField):
+    """A date the hall can count deadlines with: the range of the pages' BoundedDateField."""
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        earliest, latest = BoundedFormDateField.earliest, BoundedFormDateField.latest
+        if not earliest <= parsed <= latest:
+            raise serializers.ValidationError(
+                _("请输入 %(earliest)s 至 %(latest)s 之间的日期。")
+                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
+            )
+        return parsed
 
 
 class CaseIndexSerializer(serializers.Serializer):
@@ -72,7 +94,7 @@ class FilePetitionSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField()
     location = serializers.CharField(required=False, default="", allow_blank=True)
-    people_count = serializers.IntegerField(min_value=1, default=1)
+    people_count = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE_COUNT, default=1)
     is_public = serializers.BooleanField(default=False)
     reported_agency = serializers.CharField(
         required=False,
@@ -118,7 +140,7 @@ class StaffActionSerializer(serializers.Serializer):
 
     target = serializers.CharField(required=False, help_text="forward/assign: the target agency code")
     mode = serializers.ChoiceField(choices=RoutingMode.choices, required=False, default=RoutingMode.FORWARD)
-    assignment_due = serializers.DateField(required=False, allow_null=True, default=None)
+    assignment_due = BoundedDateField(required=False, allow_null=True, default=None)
     report_required = serializers.BooleanField(required=False, default=False)
     opinion = serializers.ChoiceField(choices=HandlingOpinion.choices, required=False)
     text = serializers.CharField(required=False, default="", allow_blank=True)

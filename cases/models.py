@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from config.crypto import EncryptedTextField
 
+# The most people one petition may speak for (涉及人数): any real group petition fits, and the column
+# (PostgreSQL integer) never overflows. The service enforces it; the forms and the API bound their
+# fields with it.
+MAX_PEOPLE_COUNT = 100_000
+
 
 class PetitionType(models.TextChoices):
     COMPLAINT = "complaint", _("投诉")

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
@@ -33,6 +34,7 @@ from cases import clocks
 from cases.audit import GENESIS, event_digest
 from cases.index.models import CaseIndex, IdentityReadLog, ProtectedIdentity, ReporterDocument
 from cases.models import (
+    MAX_PEOPLE_COUNT,
     Attachment,
     Case,
     CaseEvent,
@@ -523,6 +525,8 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
         errors["body"] = _("请把事情经过和诉求写清楚（至少10个字）。")
     if petition.people_count < 1:
         errors["people_count"] = _("涉及人数至少为1。")
+    elif petition.people_count > MAX_PEOPLE_COUNT:
+        errors["people_count"] = format_lazy(_("涉及人数不能超过{max}人。"), max=MAX_PEOPLE_COUNT)
     if not petitioner.name.strip():
         errors["petitioner"] = _("缺少信访人姓名。")
     if errors:

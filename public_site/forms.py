@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import PetitionType, Satisfaction
+from cases.models import MAX_PEOPLE_COUNT, PetitionType, Satisfaction
 from config.forms import BoundedDateField, MultipleFileField
 from tenants.models import reportable_agencies
 
@@ -30,7 +30,7 @@ class PetitionForm(forms.Form):
         help_text=_("写清楚事情经过（时间、地点、涉及的单位）和您的具体诉求。"),
     )
     location = forms.CharField(label=_("事发地点"), max_length=200, required=False)
-    people_count = forms.IntegerField(label=_("涉及人数"), min_value=1, max_value=100000, initial=1)
+    people_count = forms.IntegerField(label=_("涉及人数"), min_value=1, max_value=MAX_PEOPLE_COUNT, initial=1)
     is_public = forms.TypedChoiceField(
         label=_("是否公开"),
         choices=[("0", _("不公开")), ("1", _("公开"))],

@@ -26,6 +26,12 @@ def pytest_configure(config):
     import tempfile
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="hall-test-media-")
+    # Static files straight from the source folders: the manifest storage of production would need a
+    # collectstatic run before every session.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     _give_test_clients_surface_sessions()
 
 

@@ -80,7 +80,7 @@ class Period:
         try:
             year, month = (int(part) for part in text.split("-", 1))
             return cls.month(year, month)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: a year past C long
             return cls.month(default.year, default.month)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
+from cases.models import MAX_PEOPLE_COUNT, Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
 from config.forms import BoundedDateField, MultipleFileField
 
 DECISIONS = [("approve", _("同意")), ("refuse", _("不同意"))]
@@ -165,7 +165,11 @@ class IntakeForm(forms.Form):
     body = forms.CharField(label=_("内容"), required=False, widget=LONG_TEXTAREA)
     location = forms.CharField(label=_("事发地点"), max_length=200, required=False)
     people_count = forms.IntegerField(
-        label=_("涉及人数"), min_value=1, initial=1, error_messages={"invalid": _("请填写整数。")}
+        label=_("涉及人数"),
+        min_value=1,
+        max_value=MAX_PEOPLE_COUNT,
+        initial=1,
+        error_messages={"invalid": _("请填写整数。")},
     )
     is_public = forms.BooleanField(label=_("同意公开"), required=False)
     attachment = forms.FileField(label=_("材料扫描件（可选）"), required=False)

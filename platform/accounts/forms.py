@@ -1,7 +1,10 @@
+from allauth.account.forms import LoginForm
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_mobile, validate_resident_id
+from accounts.passwords import StaffPasswordValidator
 
 
 class ProfileForm(forms.Form):
@@ -48,3 +51,27 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self) -> str:
         return validate_mobile(self.cleaned_data.get("phone", ""))
+
+
+class HallLoginForm(LoginForm):
+    """allauth's sign-in, refusing a staff account whose password is below the staff rule.
+
+    A citizen's account becomes staff when an agency admin adds it (cases.workspace.services
+    .add_member), keeping the password it was given under the citizens' rule; the sign-in is the one
+    moment the password is seen again, so it is checked there and the member sent to reset it.
+    """
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.user is not None and not self._errors:
+            try:
+                StaffPasswordValidator().validate(cleaned_data.get("password", ""), self.user)
+            except ValidationError:
+                raise ValidationError(
+                    _(
+                        "工作人员的密码至少需要12个字符，并同时包含字母、数字和符号。"
+                        "您的密码不符合要求，请使用“忘记密码”重设后再登录。"
+                    ),
+                    code="staff_password_too_weak",
+                ) from None
+        return cleaned_data

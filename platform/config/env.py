@@ -5,7 +5,11 @@ spirit of healthchecks' ``envbool``.
 """
 
 import os
+import secrets
+import stat
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -58,3 +62,36 @@ def env_list(name: str, default: Sequence[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str, keep_in: Path) -> str:
+    """The value of ``name``; unset, a random key made on first start and kept in ``keep_in``.
+
+    The file is written once, readable by its owner only (0600), and reused on every later start, so
+    sessions, signed links and keys derived from it survive restarts. Processes starting together
+    agree on one key: each writes a private temporary file and links it into place, and whoever
+    loses the race reads the winner's.
+    """
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if not keep_in.exists():
+        keep_in.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=keep_in.parent, prefix=f".{keep_in.name}-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50) + "\n")
+            os.link(temporary, keep_in)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    mode = keep_in.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ImproperlyConfigured(
+            f"{keep_in} (the key used when {name} is unset) is readable by other users: chmod 600 it."
+        )
+    value = keep_in.read_text().strip()
+    if not value:
+        raise ImproperlyConfigured(f"{keep_in} is empty: delete it to make a new key, or set {name}.")
+    return value

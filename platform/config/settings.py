@@ -8,15 +8,17 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env_str("HALL_DATA_DIR", str(ROOT_DIR / ".data")))
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+# Off unless a developer turns it on: the debug page shows every setting and lists the URL patterns.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Never a key in the code: unset, each installation makes its own random key on first start and keeps
+# it in DATA_DIR/secret_key (mode 0600). HALL_FIELD_KEY falls back to it (config/crypto.py). Several
+# web nodes sharing one database must all be given the same DJANGO_SECRET_KEY.
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY", DATA_DIR / "secret_key")
 
 # --- Hosts and surfaces -----------------------------------------------------------------------
 # The portal lives on HALL_DOMAIN; every agency workspace on <code>.HALL_DOMAIN.
@@ -61,6 +63,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "csp",
     "public_site",
     "api",
 ]
@@ -82,6 +85,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 MIDDLEWARE = [
     "tenants.middleware.HallTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,8 +149,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Accounts with an agency role: 12+ characters with letters, digits and symbols.
+    {"NAME": "accounts.passwords.StaffPasswordValidator"},
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
+# The sign-in refuses a staff account whose password is below the staff rule (accounts.forms).
+ACCOUNT_FORMS = {"login": "accounts.forms.HallLoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none")
@@ -204,7 +213,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 HALL_S3_BUCKET = env_str("HALL_S3_BUCKET", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed, compressed copies made by collectstatic (`./run` runs it), served by WhiteNoise.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if HALL_S3_BUCKET:
     STORAGES["default"] = {
@@ -262,10 +272,43 @@ SPECTACULAR_SETTINGS = {"TITLE": "Petition Hall API", "VERSION": "1"}
 
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HALL_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind nginx terminating TLS (infra/nginx.conf sets X-Forwarded-Proto): trust that header to tell
+# https requests apart. Only when the app is reachable through the proxy alone: a client talking to
+# the app directly could send the header itself.
+if env_bool("HALL_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The portal and every workspace (<code>.HALL_DOMAIN) post forms to themselves; a form's Origin is
+# one of these.
+CSRF_TRUSTED_ORIGINS = [f"{HALL_SCHEME}://{HALL_DOMAIN}", f"{HALL_SCHEME}://*.{HALL_DOMAIN}"]
+# HSTS on https: workspaces are subdomains of the portal, so the policy covers them too.
+SECURE_HSTS_SECONDS = env_int(
+    "HALL_HSTS_SECONDS", 31_536_000 if HALL_SCHEME == "https" else 0, minimum=0, maximum=63_072_000
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("HALL_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("HALL_SSL_REDIRECT", False)
+# Content-Security-Policy (django-csp 4): scripts and styles from the hall's own static files only,
+# no inline script, style or event handler anywhere.
+_HALL_ORIGINS = [f"{HALL_SCHEME}://{HALL_DOMAIN}:*", f"{HALL_SCHEME}://*.{HALL_DOMAIN}:*"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # allauth's TOTP set-up page shows its QR code as a data: URI
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # Signing in on the portal may continue on a workspace host, and back.
+        "form-action": ["'self'", *_HALL_ORIGINS],
+    }
+}
 
 LOGGING = {
     "version": 1,

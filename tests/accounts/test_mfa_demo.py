@@ -35,3 +35,28 @@ def test_seeding_twice_keeps_one_authenticator(db):
 def test_give_totp_keeps_an_existing_authenticator(citizen):
     first = give_totp(citizen, pyotp.random_base32())
     assert give_totp(citizen).pk == first.pk
+
+
+def test_demo_staff_sealed_under_the_old_public_key_can_still_sign_in(db):
+    # A demo database seeded while the secret key was the public one: its TOTP secrets do not decrypt
+    # under the private key; starting ./run again (seed_users) seals them again.
+    import pyotp
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from cryptography.fernet import Fernet
+
+    from accounts.mfa_demo import demo_totp_secret
+    from accounts.models import User
+    from config.crypto import _derive
+    from tenants.demo import seed_users
+
+    seed_users()
+    staff = User.objects.get(email="handler@gaj.demo.hall")
+    authenticator = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP)
+    old_key = Fernet(_derive("dev-only-insecure-key-change-me"))
+    authenticator.data["secret"] = old_key.encrypt(demo_totp_secret().encode()).decode()
+    authenticator.save()
+    assert not TOTP(authenticator).validate_code(pyotp.TOTP(demo_totp_secret()).now())
+    seed_users()
+    authenticator.refresh_from_db()
+    assert TOTP(authenticator).validate_code(pyotp.TOTP(demo_totp_secret()).now())

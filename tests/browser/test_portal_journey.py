@@ -40,6 +40,11 @@ def confirmation_path(email: str) -> str:
 
 def test_citizen_files_follows_reads_downloads_and_rates(browser_page, live_db, urls, screenshot, tmp_path):
     page = browser_page
+    # Every page of the journey runs under the Content-Security-Policy (script-src 'self').
+    csp_violations: list[str] = []
+    page.on(
+        "console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None
+    )
     email = unique_email("citizen")
     title = f"小区门口路灯坏了三个月 {email[8:16]}"
 
@@ -90,6 +95,7 @@ def test_citizen_files_follows_reads_downloads_and_rates(browser_page, live_db, 
     screenshot("review")
     page.get_by_role("button", name="确认提交").click()
     page.wait_for_url("**/file/receipt/**")
+    assert page.evaluate("() => !!document.querySelector('script[src*=\"hall/hall\"]')")
     tracking = page.get_by_test_id("tracking-number").inner_text().strip()
     assert re.fullmatch(r"SMX-\d{4}-\d{6}", tracking)
     assert page.get_by_test_id("query-code").inner_text().strip()
@@ -146,3 +152,4 @@ def test_citizen_files_follows_reads_downloads_and_rates(browser_page, live_db, 
     page.goto(urls.portal("/"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot("phone-home")
+    assert csp_violations == []

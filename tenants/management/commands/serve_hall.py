@@ -28,6 +28,8 @@ class Command(BaseCommand):
             call_command("migrate_schemas", tenant=True, verbosity=0, interactive=False)
             current_journal()  # record the new state, so the next start skips this
         call_command("seed_demo", verbosity=1)
+        # DEBUG is off here as in production: WhiteNoise serves the collected, hashed static files.
+        call_command("collectstatic", interactive=False, verbosity=0)
         self._banner()
         if not options["no_serve"]:
             host = os.environ.get("HOST", "127.0.0.1")
