@@ -26,6 +26,8 @@ def pytest_configure(config):
     import tempfile
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="hall-test-media-")
+    # WhiteNoise looks for collected files at start; the tests serve them from the source folders.
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="hall-test-static-")
     # Static files straight from the source folders: the manifest storage of production would need a
     # collectstatic run before every session.
     settings.STORAGES = {

@@ -121,10 +121,14 @@ def test_a_citizen_made_staff_with_a_citizen_strength_password_must_reset_it_to_
     assert response.status_code == 302  # a citizen: the standard rule
     portal_client.logout()
     add_member(acting_user=admin_a, agency=agency_a, email=citizen.email, role=Role.HANDLER)
-    for client in (portal_client, host_client(agency_a)):
-        response = client.post("/accounts/login/", {"login": citizen.email, "password": CITIZEN_OK})
-        assert response.status_code == 200 and "您的密码不符合要求" in response.content.decode()
-        assert "_auth_user_id" not in client.session
+    # Now staff: the portal refuses any staff sign-in (内外网隔离); the workspace asks for a reset.
+    response = portal_client.post("/accounts/login/", {"login": citizen.email, "password": CITIZEN_OK})
+    assert response.status_code == 200 and "工作人员账号不能在互联网门户登录" in response.content.decode()
+    assert "_auth_user_id" not in portal_client.session
+    workspace = host_client(agency_a)
+    response = workspace.post("/accounts/login/", {"login": citizen.email, "password": CITIZEN_OK})
+    assert response.status_code == 200 and "您的密码不符合要求" in response.content.decode()
+    assert "_auth_user_id" not in workspace.session
     # A wrong password is still just a wrong password; the staff rule is told only to its holder.
     response = portal_client.post("/accounts/login/", {"login": citizen.email, "password": "wrong-one"})
     assert "您的密码不符合要求" not in response.content.decode()

@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from tenants.sessions import csrf_cookie_name, surface_of_host
+
 ROOT = Path(__file__).resolve().parents[2]
 OLD_PUBLIC_KEY = "dev-only-insecure-key-change-me"
 SHOW_SETTINGS = (
@@ -154,7 +156,7 @@ def post_language_form(host: str, origin: str) -> int:
     """The language switch (a POST form on every page), as a browser sends it through nginx."""
     client = Client(enforce_csrf_checks=True, HTTP_HOST=host, HTTP_X_FORWARDED_PROTO="https")
     client.get("/accounts/login/")
-    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    token = client.cookies[csrf_cookie_name(surface_of_host(host))].value
     response = client.post(
         "/i18n/setlang/",
         {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
@@ -186,7 +188,7 @@ def test_https_responses_carry_hsts_for_the_workspace_subdomains(db):
     client = Client(HTTP_HOST=f"gaj.{settings.HALL_DOMAIN}", HTTP_X_FORWARDED_PROTO="https")
     response = client.get("/accounts/login/")
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    assert response.cookies[settings.CSRF_COOKIE_NAME]["secure"]
+    assert response.cookies[csrf_cookie_name("staff")]["secure"]
 
 
 # --- Error pages --------------------------------------------------------------------------------
