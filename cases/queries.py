@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
+from config import clock
 from tenants.models import Agency
 
 
@@ -76,7 +76,7 @@ def deadlines(view, *, today: date | None = None) -> list[clocks.Deadline]:
                 .first()
             )
         objected_on = clocks.local_day(moment) if moment else None
-    return clocks.case_deadlines(view.case, today=today or timezone.localdate(), objected_on=objected_on)
+    return clocks.case_deadlines(view.case, today=today or clock.today(), objected_on=objected_on)
 
 
 def citizen_petitions(user) -> QuerySet[CaseIndex]:
@@ -97,4 +97,4 @@ def deadline_colour(index: CaseIndex, *, today: date | None = None) -> str:
         return ""
     from workdays.rules import deadline_status
 
-    return str(deadline_status(index.next_due, today=today or timezone.localdate()))
+    return str(deadline_status(index.next_due, today=today or clock.today()))

@@ -49,6 +49,7 @@ from cases.models import (
     RoutingMode,
     Satisfaction,
 )
+from config import clock
 from config.crypto import decrypt_text, encrypt_text, mask_id_number
 from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind
@@ -162,7 +163,7 @@ def _locked(case_uuid: uuid.UUID | str) -> Iterator[tuple[CaseIndex, Case]]:
 
 
 def _now() -> datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _actor_label(actor: Actor) -> tuple[uuid.UUID | None, str, str]:

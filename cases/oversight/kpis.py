@@ -58,6 +58,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.index.models import CaseIndex
 from cases.models import Satisfaction
+from config import clock
 from tenants.models import Agency, AgencyKind
 
 # --- Periods -------------------------------------------------------------------------------------
@@ -304,7 +305,7 @@ def _holders() -> list[tuple[int, str, str, str]]:
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
     """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     definitions = kpis(period, today)
     aggregates: dict[str, object] = {}
     for kpi in definitions:
