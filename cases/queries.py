@@ -10,6 +10,7 @@ from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
 from config import clock
+from notifications.services import CaseSummary
 from tenants.models import Agency
 
 
@@ -98,3 +99,13 @@ def deadline_colour(index: CaseIndex, *, today: date | None = None) -> str:
     from workdays.rules import deadline_status
 
     return str(deadline_status(index.next_due, today=today or clock.today()))
+
+
+def notification_summary(case_uuid) -> CaseSummary | None:
+    """What a citizen's notification says about a case (installed into notifications by cases.apps)."""
+    index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
+    if index is None:
+        return None
+    return CaseSummary(
+        tracking_number=index.tracking_number, title=index.title, holder_name=index.holder.name_zh
+    )

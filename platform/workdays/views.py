@@ -17,13 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
 from config.errors import HallError
-from tenants.models import AgencyKind
 from workdays import rules
 from workdays.forms import CalendarDayForm
 from workdays.models import CalendarDay
 from workdays.services import add_calendar_day, delete_calendar_day
-
-CALENDAR_WORKSPACES = {AgencyKind.BUREAU, AgencyKind.OVERSIGHT}
 
 
 def calendar_keeper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -32,7 +29,9 @@ def calendar_keeper_required(view: Callable[..., HttpResponse]) -> Callable[...,
     @staff_required("admin", "leader")
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.tenant.kind not in CALENDAR_WORKSPACES:
+        # The tenant says whether it keeps the calendar (tenants.models.Agency.keeps_calendar): the
+        # calendar sits below the tenant registry and does not know the kinds of agency.
+        if not getattr(request.tenant, "keeps_calendar", False):
             raise Http404(_("本工作台不提供工作日历管理。"))
         return view(request, *args, **kwargs)
 
