@@ -362,6 +362,24 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     return definitions, rows
 
 
+def city_rates(definitions: list[Kpi], rows: list[KpiRow]) -> dict[str, KpiValue]:
+    """The city's value of every rate: the agencies' numerators over their denominators, summed.
+
+    A case counts for exactly one agency, so the sums count each case once. Averages are not in it:
+    the rows carry them rounded, and a mean of rounded means is not the city's mean.
+    """
+    totals = {}
+    for kpi in definitions:
+        if not kpi.is_rate:
+            continue
+        numerator = sum(row.values[kpi.key].numerator or 0 for row in rows)
+        denominator = sum(row.values[kpi.key].denominator for row in rows)
+        totals[kpi.key] = KpiValue(
+            numerator, denominator, _percent(numerator, denominator) if denominator else None
+        )
+    return totals
+
+
 def ranking(
     period: Period, *, sort: str = "on_time_completion", today: date | None = None
 ) -> tuple[list[Kpi], list[KpiRow]]:
