@@ -20,7 +20,7 @@ def surface_of(tenant) -> str:
 
 
 def _not_found(request, hostname: str, reason: str):
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
     set_urlconf(None)
     return render(
         request,

@@ -50,6 +50,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -131,7 +132,7 @@ class Kpi:
     formula: str | Promise
     denominator: Q
     numerator: Q | None = None  # rates
-    average: F | None = None  # averages: an interval expression
+    average: Combinable | None = None  # averages: an interval expression
     higher_is_better: bool = True
 
     @property

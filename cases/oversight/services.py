@@ -242,6 +242,8 @@ def sweep_deadlines(*, today: date | None = None) -> SweepResult:
         ).values_list("auto_rule", "auto_case_uuid")
     )
     for row in overdue:
+        if row.next_due is None:  # filtered out above; says so to the type checker
+            continue
         rule = _rule_for((today - row.next_due).days)
         if rule is None or (rule[0], row.case_uuid) in fired:
             continue
