@@ -20,6 +20,9 @@ VENV_BIN = Path(sys.executable).parent
 # Coverage is measured over the hall's own code; the service layer's figure is printed on its own.
 COVERED = ("cases", "api", "public_site", "tenants", "platform")
 SERVICE_LAYER = ("cases/services.py", "cases/clocks.py")
+# The service layer was at 95.3% when this floor was set: a change that leaves its new rules untested
+# fails the run.
+SERVICE_LAYER_FAIL_UNDER = 90.0
 COVERAGE_FILE = ROOT / ".data" / "coverage"
 
 
@@ -102,7 +105,9 @@ def main(argv: list[str]) -> int:
         os.environ["COVERAGE_FILE"] = str(COVERAGE_FILE)
         coverage_args = [f"--cov={package}" for package in COVERED] + ["--cov-report=term:skip-covered"]
         returncode = subprocess.run([str(VENV_BIN / "pytest"), *coverage_args]).returncode  # noqa: S603
-        report_service_layer()
+        if report_service_layer() < SERVICE_LAYER_FAIL_UNDER:
+            print(f"the service layer is below {SERVICE_LAYER_FAIL_UNDER:.0f}% coverage: test the new rules")
+            return returncode or 1
         return returncode
     finally:
         moto.terminate()
