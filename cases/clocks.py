@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from config import clock
 from workdays.rules import DeadlineStatus, add_working_days, deadline_status, period_end
 
 ROUTING_DAYS = 15  # art. 22: the bureau forwards, assigns or otherwise disposes within 15 days
@@ -86,7 +87,7 @@ _WINDOWS = frozenset({"objection", "review_request", "rereview_request"})
 
 def case_deadlines(case, *, today: date | None = None, objected_on: date | None = None) -> list[Deadline]:
     """Every clock that has started on this case, with its status on ``today``."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows: list[tuple[str, str | Promise, date | None, date | None, int]] = [
         ("routing", _("信访局分流（15日）"), case.routing_due, _day(case.routed_at), 22),
         ("acceptance", _("告知是否受理（15日）"), case.acceptance_due, _day(case.acceptance_decided_at), 23),

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
+from config import clock
 from config.masking import mask_name
+from notifications.services import CaseSummary
 from tenants.models import Agency, reported_unit_codes
 
 
@@ -103,7 +104,7 @@ def deadlines(view, *, today: date | None = None) -> list[clocks.Deadline]:
                 .first()
             )
         objected_on = clocks.local_day(moment) if moment else None
-    return clocks.case_deadlines(view.case, today=today or timezone.localdate(), objected_on=objected_on)
+    return clocks.case_deadlines(view.case, today=today or clock.today(), objected_on=objected_on)
 
 
 def citizen_petitions(user) -> QuerySet[CaseIndex]:
@@ -124,4 +125,14 @@ def deadline_colour(index: CaseIndex, *, today: date | None = None) -> str:
         return ""
     from workdays.rules import deadline_status
 
-    return str(deadline_status(index.next_due, today=today or timezone.localdate()))
+    return str(deadline_status(index.next_due, today=today or clock.today()))
+
+
+def notification_summary(case_uuid) -> CaseSummary | None:
+    """What a citizen's notification says about a case (installed into notifications by cases.apps)."""
+    index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
+    if index is None:
+        return None
+    return CaseSummary(
+        tracking_number=index.tracking_number, title=index.title, holder_name=index.holder.name_zh
+    )

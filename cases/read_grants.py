@@ -18,9 +18,10 @@ import json
 import time
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from config.crypto import decrypt_text, encrypt_text
+from config.hall_request import HallRequest
+from tenants.models import Agency
 
 SESSION_KEY = "hall_read_grants"
 MAX_GRANTS = 20  # the newest ones are kept: a session never grows without bound
@@ -33,7 +34,7 @@ def _now() -> float:
     return time.time()
 
 
-def _key(request: HttpRequest, kind: str, case_uuid) -> str:
+def _key(request: HallRequest[Agency], kind: str, case_uuid) -> str:
     return f"{kind}:{request.tenant.schema_name}:{case_uuid}"
 
 
@@ -41,7 +42,7 @@ def _live(grants: dict, now: float) -> dict:
     return {key: grant for key, grant in grants.items() if grant.get("until", 0) > now}
 
 
-def grant_read(request: HttpRequest, *, kind: str, case_uuid, data: dict) -> None:
+def grant_read(request: HallRequest[Agency], *, kind: str, case_uuid, data: dict) -> None:
     """Let this session see ``data`` (what the logged read returned) for the next few minutes."""
     now = _now()
     grants = _live(request.session.get(SESSION_KEY) or {}, now)
@@ -54,7 +55,7 @@ def grant_read(request: HttpRequest, *, kind: str, case_uuid, data: dict) -> Non
     request.session[SESSION_KEY] = dict(newest)
 
 
-def granted_read(request: HttpRequest, *, kind: str, case_uuid) -> dict | None:
+def granted_read(request: HallRequest[Agency], *, kind: str, case_uuid) -> dict | None:
     """What a still-valid grant carries, or None (no grant, expired, or another user's)."""
     grants = request.session.get(SESSION_KEY) or {}
     grant = grants.get(_key(request, kind, case_uuid))

@@ -51,7 +51,7 @@ from cases.models import (
     RoutingMode,
     Satisfaction,
 )
-from config import masking
+from config import clock, masking
 from config.crypto import decrypt_text, encrypt_text
 from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
@@ -204,7 +204,7 @@ def _locked(case_uuid: uuid.UUID | str) -> Iterator[tuple[CaseIndex, Case]]:
 
 
 def _now() -> datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _actor_label(actor: Actor) -> tuple[uuid.UUID | None, str, str]:
@@ -1173,7 +1173,7 @@ def object_to_routing(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> Non
         _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
         if not case.routed_by:
             raise InvalidTransition(_("直接向本单位提出的事项请使用“移交信访局”。"), code="not_routed")
-        if case.objection_due is None or timezone.localdate() > case.objection_due:
+        if case.objection_due is None or clock.today() > case.objection_due:
             raise DeadlinePassed(_("分流异议须在收到之日起5个工作日内提出，期限已过。"))
         case.state = CaseState.OBJECTED
         case.objection_reason = reason
@@ -1348,7 +1348,7 @@ def request_extension(*, case_uuid: uuid.UUID, actor: Actor, days: int, reason: 
         _require_state(case, CaseState.ACCEPTED)
         if case.extension_status in (ExtensionStatus.REQUESTED, ExtensionStatus.APPROVED):
             raise InvalidTransition(_("办理期限只能延长一次。"), code="extension_once")
-        if case.handling_due is None or timezone.localdate() > case.handling_due:
+        if case.handling_due is None or clock.today() > case.handling_due:
             raise DeadlinePassed(_("办理期限已过，不能再申请延期。"))
         case.extension_status = ExtensionStatus.REQUESTED
         case.extension_days = days
@@ -1672,7 +1672,7 @@ def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
     with _locked(case_uuid) as (index, case):
         _require_owner(actor, index)
         _require_state(case, CaseState.REPLIED)
-        if case.review_request_due is None or timezone.localdate() > case.review_request_due:
+        if case.review_request_due is None or clock.today() > case.review_request_due:
             raise DeadlinePassed(_("申请复查须在收到书面答复之日起30日内提出，期限已过。"))
         now = _now()
         case.review_requested_at = now
@@ -1758,7 +1758,7 @@ def request_rereview(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None
     with _locked(case_uuid) as (index, case):
         _require_owner(actor, index)
         _require_state(case, CaseState.REVIEWED)
-        if case.rereview_request_due is None or timezone.localdate() > case.rereview_request_due:
+        if case.rereview_request_due is None or clock.today() > case.rereview_request_due:
             raise DeadlinePassed(_("申请复核须在收到复查意见之日起30日内提出，期限已过。"))
         now = _now()
         case.state = CaseState.REREVIEW_REQUESTED
@@ -1824,7 +1824,7 @@ def close_case(*, case_uuid: uuid.UUID, actor: Actor, today: date | None = None)
         if not actor.is_system:
             _require_staff_of(actor, holder)
         _require_state(case, CaseState.REPLIED, CaseState.REVIEWED)
-        today = today or timezone.localdate()
+        today = today or clock.today()
         window = case.review_request_due if case.state == CaseState.REPLIED else case.rereview_request_due
         satisfied = case.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
         if not satisfied and window is not None and today <= window:

@@ -144,18 +144,20 @@ def statistics_page(request):
         if data is not None:
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             metric = form.cleaned_data.get("metric") or "received"
-        figures = stats.agency_figures(start, end)
-        totals = stats.totals(figures)
+        # The official KPIs (cases/oversight/kpis.py), the same numbers the oversight body ranks by.
+        figures, totals = stats.statistics(start, end)
         labels = dict(form.fields["metric"].choices)
         is_rate = metric != "received"
-        bars = [
-            Bar(
-                label=f.agency.display_name(),
-                value=getattr(f, metric),
-                shown=_percent(getattr(f, metric)) if is_rate else str(getattr(f, metric)),
+        bars = []
+        for f in figures:
+            value = getattr(f, metric)
+            bars.append(
+                Bar(
+                    label=f.name,
+                    value=None if value is None else float(value),
+                    shown=_percent(value) if is_rate else str(value),
+                )
             )
-            for f in figures
-        ]
         chart = bar_chart_svg(
             bars=bars,
             title=_("%(metric)s（%(start)s 至 %(end)s）")

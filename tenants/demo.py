@@ -73,7 +73,7 @@ def link_parts() -> None:
 
 @transaction.atomic
 def seed_users() -> int:
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
     created = 0
     # One hash for all demo accounts: hashing is deliberately slow, and they share a password.
     password_hash = make_password(DEMO_PASSWORD)

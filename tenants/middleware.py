@@ -23,7 +23,7 @@ def _not_found(request, hostname: str, reason: str):
     """The same page for a host that names no agency, an agency this process does not serve (a
     workspace host on the portal process) and a deactivated one: it names no agency and does not
     tell which of the three it was, so the internet side learns nothing about the intranet."""
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
     set_urlconf(None)
     request.tenant = None  # the page header must not show the agency the host belongs to
     response = render(

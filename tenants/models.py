@@ -68,6 +68,12 @@ class Agency(TenantMixin):
             AgencyKind.DISCIPLINE,
         }
 
+    @property
+    def keeps_calendar(self) -> bool:
+        """The city-wide working-day calendar is kept in the bureau's and the oversight body's
+        workspaces only (workdays.views asks the tenant, so platform/ does not know agency kinds)."""
+        return self.kind in {AgencyKind.BUREAU, AgencyKind.OVERSIGHT}
+
     def display_name(self, language: str | None = None) -> str:
         from django.utils.translation import get_language
 

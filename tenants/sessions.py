@@ -23,7 +23,10 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.middleware.csrf import (
+
+# Django's own checks of a CSRF cookie's format (private names: the cookie is read here under the
+# surface's name, so the same checks must run; an upgrade that renames them fails the session tests).
+from django.middleware.csrf import (  # type: ignore[attr-defined]
     CSRF_TOKEN_LENGTH,
     CsrfViewMiddleware,
     _check_token_format,

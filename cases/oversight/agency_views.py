@@ -5,9 +5,8 @@ filtered by the host's agency, so another agency's item is "not found".
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,11 +16,14 @@ from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import SupervisionItem
 from cases.services import Actor
+from config import clock
 from config.errors import HallError
+from config.hall_request import HallRequest
 from config.net import client_ip
+from tenants.models import Agency
 
 
-def _own_item(request: HttpRequest, item_id) -> SupervisionItem:
+def _own_item(request: HallRequest[Agency], item_id) -> SupervisionItem:
     item = (
         SupervisionItem.objects.select_related("agency", "issued_by", "answered_by")
         .filter(pk=item_id, agency=request.tenant)
@@ -33,7 +35,7 @@ def _own_item(request: HttpRequest, item_id) -> SupervisionItem:
 
 
 @staff_required()
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HallRequest[Agency]) -> HttpResponse:
     form = forms.InboxFilterForm(request.GET)
     status, code = "open", 200
     if not form.is_valid():
@@ -45,14 +47,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "oversight/agency_inbox.html",
-        {"items": items, "status": status, "today": timezone.localdate()},
+        {"items": items, "status": status, "today": clock.today()},
         status=code,
     )
 
 
 @staff_required()
 @require_http_methods(["GET", "POST"])
-def item_detail(request: HttpRequest, item_id) -> HttpResponse:
+def item_detail(request: HallRequest[Agency], item_id) -> HttpResponse:
     item = _own_item(request, item_id)
     form = forms.AnswerForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -71,6 +73,6 @@ def item_detail(request: HttpRequest, item_id) -> HttpResponse:
     return render(
         request,
         "oversight/agency_item.html",
-        {"item": item, "form": form, "today": timezone.localdate()},
+        {"item": item, "form": form, "today": clock.today()},
         status=status,
     )

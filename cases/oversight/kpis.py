@@ -50,6 +50,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -58,6 +59,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.index.models import CaseIndex
 from cases.models import Satisfaction
+from config import clock
 from tenants.models import Agency, AgencyKind
 
 # --- Periods -------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ class Kpi:
     formula: str | Promise
     denominator: Q
     numerator: Q | None = None  # rates
-    average: F | None = None  # averages: an interval expression
+    average: Combinable | None = None  # averages: an interval expression
     higher_is_better: bool = True
 
     @property
@@ -304,7 +306,7 @@ def _holders() -> list[tuple[int, str, str, str]]:
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
     """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     definitions = kpis(period, today)
     aggregates: dict[str, object] = {}
     for kpi in definitions:
@@ -359,6 +361,24 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
                 row.values[key] = KpiValue(None, denominator, _days(found.get(a_key)))
         rows.append(row)
     return definitions, rows
+
+
+def city_rates(definitions: list[Kpi], rows: list[KpiRow]) -> dict[str, KpiValue]:
+    """The city's value of every rate: the agencies' numerators over their denominators, summed.
+
+    A case counts for exactly one agency, so the sums count each case once. Averages are not in it:
+    the rows carry them rounded, and a mean of rounded means is not the city's mean.
+    """
+    totals = {}
+    for kpi in definitions:
+        if not kpi.is_rate:
+            continue
+        numerator = sum(row.values[kpi.key].numerator or 0 for row in rows)
+        denominator = sum(row.values[kpi.key].denominator for row in rows)
+        totals[kpi.key] = KpiValue(
+            numerator, denominator, _percent(numerator, denominator) if denominator else None
+        )
+    return totals
 
 
 def ranking(

@@ -6,16 +6,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, DateTimeField, F, Func, IntegerField, Q, QuerySet, Value
-from django.utils import timezone
 
 from cases.access import reports_against
 from cases.index.models import CaseIndex
 from cases.models import CaseState, PetitionType
 from cases.oversight.kpis import Period
 from cases.oversight.models import SupervisionItem
+from config import clock
 from tenants.models import Agency
 
 DUE_SOON_DAYS = 3  # as workdays.rules.deadline_status: due within 3 days is "due soon"
@@ -113,11 +114,12 @@ def dashboard(filters: DashboardFilters, *, today: date | None = None) -> Dashbo
     """Open / due soon / overdue (and received in the period) in total, by agency, by type and by
     month: three aggregate queries on the index (totals are the sum of the agencies' rows), plus the
     agency names and the supervision counts."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     scope = _scope(filters)
     counts = _counts(today, filters.period)
 
-    by_holder = list(scope.values("holder_id").annotate(**counts).order_by())
+    # Plain dicts: each row gets its agency added below (the stubs type values() rows as closed).
+    by_holder = cast(list[dict[str, Any]], list(scope.values("holder_id").annotate(**counts).order_by()))
     totals = {name: sum(row[name] for row in by_holder) for name in counts}
     by_holder.sort(key=lambda row: (-row["overdue"], -row["open"], row["holder_id"]))
     truncated = len(by_holder) > BY_AGENCY_LIMIT
@@ -225,7 +227,7 @@ def search_cases(
         low, high = period.moments()
         rows = rows.filter(submitted_at__gte=low, submitted_at__lt=high)
     if query.overdue_only:
-        rows = rows.filter(is_open=True, next_due__lt=today or timezone.localdate())
+        rows = rows.filter(is_open=True, next_due__lt=today or clock.today())
     page = max(page, 1)
     start = (page - 1) * SEARCH_PAGE
     found = list(
@@ -246,7 +248,7 @@ def supervision_items(
     *, agency: Agency | None = None, status: str = "", today: date | None = None
 ) -> QuerySet[SupervisionItem]:
     """Items, newest first; ``status``: open (unanswered), overdue (unanswered past due), answered."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     items = SupervisionItem.objects.select_related("agency", "issued_by", "answered_by")
     if agency is not None:
         items = items.filter(agency=agency)

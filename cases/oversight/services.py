@@ -16,7 +16,6 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -26,6 +25,7 @@ from cases.index.models import CaseIndex
 from cases.models import CaseState
 from cases.oversight.models import OversightReadLog, SupervisionItem, SupervisionKind
 from cases.services import Actor, record_supervision_event
+from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind
 from workdays.rules import add_working_days
@@ -106,7 +106,7 @@ def issue_supervision(
     """Issue a reminder (催办) or a supervision order (督办单) to ``agency`` on cases it holds, to be
     answered by ``answer_due``; each case's timeline records it."""
     issuer = _oversight_agency() if actor.is_system else _require_oversight(actor)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if kind not in SupervisionKind.values:
         raise HallError(
             _("请选择催办或督办。"), code="kind_required", fields={"kind": _("请选择催办或督办。")}
@@ -188,7 +188,7 @@ def answer_supervision(*, actor: Actor, item: SupervisionItem, text: str) -> Sup
             raise InvalidTransition(_("该督办事项已经反馈。"), code="already_answered")
         locked.answer = text
         locked.answered_by = actor.user
-        locked.answered_at = timezone.now()
+        locked.answered_at = clock.now()
         locked.save(update_fields=["answer", "answered_by", "answered_at"])
         message = str(
             _("%(agency)s反馈%(kind)s：%(text)s")
@@ -227,7 +227,7 @@ def _rule_for(overdue_days: int) -> tuple[str, str, int] | None:
 def sweep_deadlines(*, today: date | None = None) -> SweepResult:
     """Raise automatic reminders and orders on overdue handling, and close cases whose petitioner's
     window for review has run out. Idempotent: a rule fires once per case; a closed case stays so."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     result = SweepResult()
     system = Actor.system()
 
@@ -248,6 +248,8 @@ def sweep_deadlines(*, today: date | None = None) -> SweepResult:
         ).values_list("auto_rule", "auto_case_uuid")
     )
     for row in overdue:
+        if row.next_due is None:  # filtered out above; says so to the type checker
+            continue
         rule = _rule_for((today - row.next_due).days)
         if rule is None or (rule[0], row.case_uuid) in fired:
             continue

@@ -15,7 +15,7 @@ def sweep_deadlines(today: str | None = None) -> dict[str, list[str]]:
     """
     from datetime import date
 
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
     result = services.sweep_deadlines(today=date.fromisoformat(today) if today else None)
     return {
         "reminders": result.reminders,

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +33,7 @@ from cases.oversight import charts, forms, kpis
 from cases.oversight import queries as ovs
 from cases.oversight import services as ovs_services
 from cases.oversight.models import OversightReadLog, SupervisionItem
+from config import clock
 from config.errors import HallError, NotFound
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind
@@ -86,7 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         period = None
         if data["date_from"] or data["date_to"]:
-            today = timezone.localdate()
+            today = clock.today()
             period = kpis.Period(data["date_from"] or today.replace(day=1), data["date_to"] or today)
         filters = ovs.DashboardFilters(
             agency=_agency_by_code(data["agency"]), petition_type=data["petition_type"], period=period
@@ -268,7 +268,7 @@ def read_log(request: HttpRequest) -> HttpResponse:
 
 
 def _ranking(request: HttpRequest):
-    today = timezone.localdate()
+    today = clock.today()
     period = kpis.Period.parse_month(request.GET.get("month", ""), default=today)
     sort = request.GET.get("sort", "on_time_completion")
     if sort not in kpis.KPI_KEYS:
@@ -389,7 +389,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "oversight/supervision_list.html",
-        {"items": items, "status": status, "agency": agency, "today": timezone.localdate()},
+        {"items": items, "status": status, "agency": agency, "today": clock.today()},
         status=code,
     )
 
@@ -456,5 +456,5 @@ def supervision_item(request: HttpRequest, item_id) -> HttpResponse:
     return render(
         request,
         "oversight/supervision_item.html",
-        {"item": item, "today": timezone.localdate(), "states": dict(CaseState.choices)},
+        {"item": item, "today": clock.today(), "states": dict(CaseState.choices)},
     )

@@ -59,7 +59,8 @@ class OpinionForm(ActionForm):
 
 
 class ReplyForm(OpinionForm):
-    files = MultipleFileField(label=_("随答复发送的附件（可选，可多选）"), required=False)
+    # A declared field (the form metaclass moves it to base_fields), not BaseForm.files.
+    files = MultipleFileField(label=_("随答复发送的附件（可选，可多选）"), required=False)  # type: ignore[assignment]
 
 
 class LawfulChannelForm(ActionForm):

@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -32,6 +31,7 @@ from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace import services as ws_services
 from cases.workspace.models import ReplyTemplate
+from config import clock
 from config.errors import HallError, NotFound
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind, reported_unit_codes
@@ -73,7 +73,7 @@ def bureau_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _colour_rows(rows) -> list[dict[str, Any]]:
-    today = timezone.localdate()
+    today = clock.today()
     return [
         {
             "index": row,
@@ -92,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     context: dict[str, Any] = {"roles": sorted(request.agency_roles)}
     if tenant.is_case_holder:
-        today = timezone.localdate()
+        today = clock.today()
         held = queries.agency_inbox(tenant)
         context.update(
             open_count=held.count(),
@@ -276,7 +276,7 @@ class CaseContext:
         except NotFound as exc:
             raise Http404(str(exc)) from None
         self.case: Case = self.view.case
-        self.today = timezone.localdate()
+        self.today = clock.today()
 
     @property
     def is_bureau(self) -> bool:
@@ -339,7 +339,7 @@ class Action:
 
 
 def _now():
-    return timezone.now()
+    return clock.now()
 
 
 def _hint_route(ctx: CaseContext) -> str:

@@ -2,14 +2,13 @@
 
 from django.urls import include, path
 
-from api.urls import agency_urlpatterns
 from config import common_views
 
 urlpatterns = [
     path("", include("cases.workspace.urls")),
     path("supervision/", include("cases.oversight.agency_urls")),
     path("calendar/", include("workdays.urls")),
-    path("api/", include(agency_urlpatterns)),
+    path("api/", include("api.agency_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("filestore.urls")),

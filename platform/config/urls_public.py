@@ -2,13 +2,12 @@
 
 from django.urls import include, path
 
-from api.urls import portal_urlpatterns
 from config import common_views
 
 urlpatterns = [
     path("", include("public_site.urls")),
     path("accounts/", include("accounts.urls")),
-    path("api/", include(portal_urlpatterns)),
+    path("api/", include("api.portal_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("filestore.urls")),

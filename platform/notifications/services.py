@@ -5,8 +5,11 @@ The messages name the agency that acted, never the person (the citizen deals wit
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,30 +40,54 @@ _MESSAGES = {
 }
 
 
+@dataclass(frozen=True)
+class CaseSummary:
+    """What a message says about a case: its tracking number, its title and the agency holding it."""
+
+    tracking_number: str
+    title: str
+    holder_name: str
+
+
+# How to summarise a case, installed by the cases app in its AppConfig.ready (cases.apps): the
+# notifications sit below the cases and do not know where a case is kept.
+_case_summaries: list[Callable[[uuid.UUID], CaseSummary | None]] = []
+
+
+def install_case_summary(lookup: Callable[[uuid.UUID], CaseSummary | None]) -> None:
+    """Tell the notifications how to summarise a case (``lookup(case_uuid)``; None when unknown)."""
+    _case_summaries[:] = [lookup]
+
+
+def _case_summary(case_uuid: uuid.UUID) -> CaseSummary | None:
+    if not _case_summaries:
+        raise ImproperlyConfigured("No case summary installed: the cases app installs it when it loads.")
+    return _case_summaries[0](case_uuid)
+
+
 def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> Notification | None:
     from accounts.models import User
-    from cases.index.models import CaseIndex
 
     if event_kind not in _MESSAGES:
         return None
     user = User.objects.filter(pk=citizen_id, is_active=True).first()
-    index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
-    if user is None or index is None:
+    summary = _case_summary(case_uuid)
+    if user is None or summary is None:
         return None
     subject_text, needs_action = _MESSAGES[event_kind]
     with translation.override(settings.LANGUAGE_CODE):
         subject = str(subject_text)
         body = _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
-            "n": index.tracking_number,
+            "n": summary.tracking_number,
             # The citizen's own title, but e-mail leaves the hall: numbers in it go masked.
-            "t": mask_personal_data(index.title),
+            "t": mask_personal_data(summary.title),
             "s": subject,
-            "a": index.holder.name_zh,
+            "a": summary.holder_name,
         }
     note = Notification.objects.create(
         user=user,
         case_uuid=case_uuid,
-        tracking_number=index.tracking_number,
+        tracking_number=summary.tracking_number,
         kind=event_kind,
         subject=subject,
         body=body,
@@ -68,10 +95,10 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
     )
     if user.email:
         try:
-            send_mail(f"[{index.tracking_number}] {subject}", body, None, [user.email])
+            send_mail(f"[{summary.tracking_number}] {subject}", body, None, [user.email])
         except OSError:
             # The inbox row is the record; a mail server outage must not lose it.
-            log.exception("could not e-mail %s about %s", user.pk, index.tracking_number)
+            log.exception("could not e-mail %s about %s", user.pk, summary.tracking_number)
         else:
             note.emailed_at = timezone.now()
             note.save(update_fields=["emailed_at"])

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config import clock
 
 SATURDAY = 5
 
@@ -150,7 +151,7 @@ def working_days_between(start: date, end: date) -> int:
 
 def local_today() -> date:
     """Today in the hall's time zone (Asia/Shanghai): deadlines end at 24:00 local time."""
-    return timezone.localdate()
+    return clock.today()
 
 
 def days_left(due: date, *, today: date) -> int:

@@ -7,9 +7,10 @@ bureau's and the oversight body's workspaces, to their administrators and leader
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
+from typing import Protocol
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,13 +18,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import staff_required
 from config.errors import HallError
-from tenants.models import AgencyKind
+from config.hall_request import HallRequest
 from workdays import rules
 from workdays.forms import CalendarDayForm
 from workdays.models import CalendarDay
 from workdays.services import add_calendar_day, delete_calendar_day
 
-CALENDAR_WORKSPACES = {AgencyKind.BUREAU, AgencyKind.OVERSIGHT}
+
+class CalendarKeeper(Protocol):
+    """What the page needs of the host's tenant (tenants.models.Agency has it)."""
+
+    @property
+    def keeps_calendar(self) -> bool: ...
 
 
 def calendar_keeper_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -31,8 +37,10 @@ def calendar_keeper_required(view: Callable[..., HttpResponse]) -> Callable[...,
 
     @staff_required("admin", "leader")
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.tenant.kind not in CALENDAR_WORKSPACES:
+    def wrapped(request: HallRequest[CalendarKeeper], *args, **kwargs) -> HttpResponse:
+        # The tenant says whether it keeps the calendar (tenants.models.Agency.keeps_calendar): the
+        # calendar sits below the tenant registry and does not know the kinds of agency.
+        if not request.tenant.keeps_calendar:
             raise Http404(_("本工作台不提供工作日历管理。"))
         return view(request, *args, **kwargs)
 
@@ -53,7 +61,7 @@ def _days_url(year: int) -> str:
 
 @calendar_keeper_required
 @require_http_methods(["GET", "POST"])
-def calendar_days(request: HttpRequest) -> HttpResponse:
+def calendar_days(request: HallRequest[CalendarKeeper]) -> HttpResponse:
     year = _year_from(request.GET.get("year"))
     status = 200
     if request.method == "POST":
@@ -92,7 +100,7 @@ def calendar_days(request: HttpRequest) -> HttpResponse:
 
 @calendar_keeper_required
 @require_POST
-def delete_day(request: HttpRequest, day: str) -> HttpResponse:
+def delete_day(request: HallRequest[CalendarKeeper], day: str) -> HttpResponse:
     try:
         parsed = date.fromisoformat(day)
     except ValueError:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from cases import clocks, services
 from cases.index.models import CaseIndex
@@ -68,17 +69,20 @@ def test_review_and_rereview_periods(db):
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    """Set the services' clock: frozen(datetime)."""
+def frozen():
+    """Stop the hall's clock (config.clock) at a moment: frozen(datetime). Each call moves it again."""
+    travellers = []
 
     def set_now(moment):
-        monkeypatch.setattr(services, "_now", lambda: moment)
-        monkeypatch.setattr(
-            "django.utils.timezone.localdate",
-            lambda value=None, timezone=None: (value or moment).astimezone(CST).date(),
-        )
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        travellers.append(traveller)
 
-    return set_now
+    yield set_now
+    for traveller in travellers:
+        traveller.stop()
 
 
 def test_deadlines_set_by_the_services_follow_the_events(

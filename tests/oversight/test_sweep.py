@@ -107,3 +107,16 @@ def test_the_sweep_is_scheduled_daily():
 
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-deadlines-daily"]
     assert entry["task"] == tasks.sweep_deadlines.name
+
+
+def test_the_beat_sweep_reads_the_hall_clock(accepted_a, handling_due):
+    """Celery beat calls the task without a day: it takes today from config.clock (frozen here)."""
+    import time_machine
+
+    from tests.oversight.conftest import local
+
+    with time_machine.travel(local(handling_due + timedelta(days=2), 23), tick=False):
+        assert tasks.sweep_deadlines()["reminders"] == []
+    # 00:30 local three days after the deadline is still the day before in UTC: the local day counts.
+    with time_machine.travel(local(handling_due + timedelta(days=3), 0).replace(minute=30), tick=False):
+        assert tasks.sweep_deadlines()["reminders"] == [accepted_a.tracking_number]

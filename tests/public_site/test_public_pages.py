@@ -1,12 +1,15 @@
 """Pages without sign-in: look-up by query code (rate limited), published replies, statistics."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cases.index.models import CaseIndex
 from cases.models import Case
+from cases.oversight import kpis
+from cases.oversight.kpis import Period
 from config.crypto import decrypt_text
 from public_site import figures as stats
 from public_site.queries import mask_personal_data
@@ -167,10 +170,14 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
         for n in "一二三四"
     )
     other = file_petition(agency=agency_b, title="统计用住建局的信访事项关于供暖")
+    # Submitted, received and accepted are set together: the KPIs count a petition received when it
+    # was submitted and a handling deadline only on an accepted case (cases/oversight/kpis.py).
     # one: received in March, accepted on time, replied on time, satisfied.
     _set(
         one.case_uuid,
+        submitted_at=_at(d),
         received_at=_at(d),
+        accepted_at=_at(d + timedelta(3)),
         acceptance_due=d + timedelta(15),
         acceptance_decided_at=_at(d + timedelta(3)),
         handling_due=d + timedelta(40),
@@ -180,7 +187,9 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
     # two: accepted late (the day after the deadline), replied late, unsatisfied.
     _set(
         two.case_uuid,
+        submitted_at=_at(d),
         received_at=_at(d),
+        accepted_at=_at(d + timedelta(6)),
         acceptance_due=d + timedelta(5),
         acceptance_decided_at=_at(d + timedelta(6)),
         handling_due=d + timedelta(10),
@@ -190,6 +199,7 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
     # three: acceptance due in March, never decided (late); not replied.
     _set(
         three.case_uuid,
+        submitted_at=_at(d),
         received_at=_at(d),
         acceptance_due=d + timedelta(10),
         acceptance_decided_at=None,
@@ -200,6 +210,7 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
     # four: received before the period: counts nowhere.
     _set(
         four.case_uuid,
+        submitted_at=_at(date(2025, 1, 5)),
         received_at=_at(date(2025, 1, 5)),
         acceptance_due=date(2025, 1, 20),
         acceptance_decided_at=_at(date(2025, 1, 6)),
@@ -210,7 +221,9 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
     # other: accepted by zjj on the last minute of its deadline day (local time), basically satisfied.
     _set(
         other.case_uuid,
+        submitted_at=_at(d),
         received_at=_at(d),
+        accepted_at=_at(d + timedelta(2), 23),
         acceptance_due=d + timedelta(2),
         acceptance_decided_at=_at(d + timedelta(2), 23),
         handling_due=d + timedelta(30),
@@ -218,16 +231,25 @@ def test_statistics_formulas_on_a_hand_built_set(file_petition, registered, agen
         satisfaction="basically",
     )
 
-    figures = {f.agency.code: f for f in stats.agency_figures(date(2025, 3, 1), date(2025, 3, 31))}
+    rows, totals = stats.statistics(date(2025, 3, 1), date(2025, 3, 31))
+    figures = {f.code: f for f in rows}
     a, b = figures["gaj"], figures["zjj"]
     assert a.received == 3
-    assert (a.accepted_in_time, a.acceptance_due_count, a.acceptance_rate) == (1, 3, 33.3)
-    assert (a.completed_in_time, a.handling_due_count, a.completion_rate) == (1, 2, 50.0)
-    assert (a.satisfied, a.evaluated, a.satisfaction_rate) == (1, 2, 50.0)
-    assert (b.received, b.acceptance_rate, b.completion_rate, b.satisfaction_rate) == (1, 100.0, 100.0, 100.0)
+    # The oversight KPIs (cases/oversight/kpis.py); their numerators and denominators:
+    _definitions, kpi_rows = kpis.kpi_table(Period(date(2025, 3, 1), date(2025, 3, 31)))
+    values = {row.agency_code: row.values for row in kpi_rows}
+    accepted_in_time, acceptance_due_count = (
+        values["gaj"]["timely_acceptance"].numerator,
+        values["gaj"]["timely_acceptance"].denominator,
+    )
+    assert (accepted_in_time, acceptance_due_count, a.acceptance_rate) == (1, 3, Decimal("33.3"))
+    completion = values["gaj"]["on_time_completion"]
+    assert (completion.numerator, completion.denominator, a.completion_rate) == (1, 2, Decimal("50.0"))
+    rated = values["gaj"]["satisfaction"]
+    assert (rated.numerator, rated.denominator, a.satisfaction_rate) == (1, 2, Decimal("50.0"))
+    assert (b.received, b.acceptance_rate, b.completion_rate, b.satisfaction_rate) == (1, 100, 100, 100)
     assert figures["jyj"].acceptance_rate is None and figures["jyj"].received == 0
-    totals = stats.totals(list(figures.values()))
-    assert totals["received"] == 4 and totals["acceptance_rate"] == 50.0
+    assert totals.received == 4 and totals.acceptance_rate == 50
 
 
 def test_statistics_is_one_query_whatever_the_number_of_agencies(city):
@@ -235,8 +257,9 @@ def test_statistics_is_one_query_whatever_the_number_of_agencies(city):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        figures = stats.agency_figures(date(2025, 1, 1), date(2025, 12, 31))
-    selects = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
+        figures, _totals = stats.statistics(date(2025, 1, 1), date(2025, 12, 31))
+    # Only the reads: the KPI query also sets its work_mem inside a savepoint.
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2  # the aggregate over CaseIndex and the list of agencies
     assert "GROUP BY" in selects[0]
     assert len(figures) == 29

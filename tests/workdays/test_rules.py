@@ -8,7 +8,7 @@ Expected dates are worked out by hand from the 2026 notice (holidays 01-01..01-0
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from workdays import rules
 from workdays.models import CalendarDay
@@ -157,10 +157,10 @@ def test_days_left():
     assert rules.days_left(DUE, today=date(2026, 10, 10)) == -2
 
 
-def test_local_today_is_the_date_in_shanghai(monkeypatch, settings):
+@time_machine.travel(datetime(2026, 10, 7, 17, 30, tzinfo=UTC), tick=False)
+def test_local_today_is_the_date_in_shanghai(settings):
     settings.TIME_ZONE = "Asia/Shanghai"
     # 17:30 UTC on 10-07 is 01:30 on 10-08 in Shanghai (UTC+8): the 10-07 deadline has passed there.
-    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 10, 7, 17, 30, tzinfo=UTC))
     assert rules.local_today() == date(2026, 10, 8)
     assert rules.deadline_status(date(2026, 10, 7), today=rules.local_today()) == DeadlineStatus.OVERDUE
 

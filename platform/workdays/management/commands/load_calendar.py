@@ -23,7 +23,7 @@ class Command(BaseCommand):
         except CalendarFileError as exc:
             raise CommandError(str(exc)) from None
         # The calendar is a shared table: always write it in the public schema.
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
         result = load_calendar(calendar_file)
         self.stdout.write(
             self.style.SUCCESS(
