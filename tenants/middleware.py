@@ -11,12 +11,13 @@ from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
+from config.surfaces import surface_of_schema
 from tenants.models import AgencyKind
 
 
 def surface_of(tenant) -> str:
     """Which surface a tenant's host belongs to: the internet-facing portal or the staff network."""
-    return "portal" if tenant.schema_name == get_public_schema_name() else "staff"
+    return surface_of_schema(tenant.schema_name)
 
 
 def _not_found(request, hostname: str, reason: str):

@@ -35,7 +35,7 @@ from django.middleware.csrf import (  # type: ignore[attr-defined]
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
-from tenants.middleware import surface_of
+from config import surfaces
 
 SURFACE_KEY = "_hall_surface"
 SIGNED_IN_AT_KEY = "_hall_signed_in_at"
@@ -46,10 +46,7 @@ LAST_SEEN_KEY = "_hall_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-def request_surface(request) -> str:
-    """ "portal" or "staff": the surface of the request's host."""
-    tenant = getattr(request, "tenant", None)
-    return surface_of(tenant) if tenant is not None else "portal"
+request_surface = surfaces.request_surface
 
 
 def surface_of_host(host: str) -> str:

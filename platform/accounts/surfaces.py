@@ -8,7 +8,7 @@ factor is asked for.
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from tenants.sessions import request_surface
+from config.surfaces import request_surface
 
 STAFF_ON_PORTAL_MESSAGE = _(
     "工作人员账号不能在互联网门户登录。请在单位内网打开本单位的工作台登录；"

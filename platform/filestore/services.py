@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import get_public_schema_name
 
 from config.errors import HallError
+from config.surfaces import surface_of_schema
 from filestore.validation import CheckedUpload, safe_filename, served_file, validate_upload
 
 __all__ = [
@@ -95,8 +95,7 @@ def is_s3_storage(storage=None) -> bool:
 def link_scope(schema_name: str) -> dict[str, str]:
     """Where a download link minted while ``schema_name`` is the host's schema may be used: that
     schema ("t") on its surface ("s": the portal for the public schema, staff for an agency's)."""
-    surface = "portal" if schema_name == get_public_schema_name() else "staff"
-    return {"t": schema_name, "s": surface}
+    return {"t": schema_name, "s": surface_of_schema(schema_name)}
 
 
 def attachment_disposition(filename: str) -> str:
