@@ -139,6 +139,20 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
         teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
+@pytest.fixture
+def local_storage(settings, tmp_path):
+    """Stored files go to a throw-away folder for this test (the local storage backend, not S3)."""
+    # pytest-django's settings fixture sends setting_changed, which resets default_storage.
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return tmp_path
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_each_test():
     yield

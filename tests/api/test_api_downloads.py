@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from cases import services
 from cases.models import Document
 from tests.cases.conftest import in_schema, staff
-from tests.filestore.conftest import local_storage, s3_bucket  # noqa: F401 - fixtures
+from tests.filestore.conftest import s3_bucket  # noqa: F401 - fixture
 from tests.filestore.samples import image_bytes
 
 pytest_plugins = ["tests.cases.conftest"]

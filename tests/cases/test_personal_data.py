@@ -25,14 +25,7 @@ MASKED_PHONE, MASKED_ADDRESS = "138****8000", "三门峡市湖滨区****"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _isolated(local_storage):
     cache.clear()
     yield
     cache.clear()

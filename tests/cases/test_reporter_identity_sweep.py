@@ -50,14 +50,8 @@ TEXT_TYPES = ("text", "character varying", "character", "uuid", "json", "jsonb",
 
 
 @pytest.fixture(autouse=True)
-def _local_files(settings, tmp_path):
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _local_files(local_storage):
+    return local_storage
 
 
 @pytest.fixture

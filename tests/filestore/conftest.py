@@ -10,19 +10,6 @@ STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
 @pytest.fixture
-def local_storage(settings, tmp_path):
-    # pytest-django's settings fixture sends setting_changed, which resets default_storage.
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-        "staticfiles": STATIC,
-    }
-    return tmp_path
-
-
-@pytest.fixture
 def s3_bucket(settings):
     """A fresh bucket on the loopback S3 endpoint, made the default storage for the test."""
     endpoint = os.environ.get("HALL_TEST_S3_ENDPOINT")

@@ -50,14 +50,8 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _local_files(settings, tmp_path):
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _local_files(local_storage):
+    return local_storage
 
 
 @pytest.fixture

@@ -19,15 +19,8 @@ STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
+def _isolated(local_storage):
     """Files to a throwaway folder; a fresh cache (the look-up counter) for every test."""
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-        "staticfiles": STATIC,
-    }
     cache.clear()
     yield
     cache.clear()
