@@ -74,7 +74,7 @@ def test_an_api_link_to_a_file_stored_under_a_page_name_is_not_served_as_a_page(
     agency_a,
     handler_a,
     accepted_case,
-    local_storage,  # noqa: F811 - fixture
+    local_storage,
 ):
     # A row written before uploads were named by their content: its key and name both say .html.
     key = default_storage.save(
