@@ -93,7 +93,7 @@ class FilePetitionSerializer(serializers.Serializer):
     petition_type = serializers.ChoiceField(choices=PetitionType.choices)
     title = serializers.CharField(max_length=200)
     body = serializers.CharField()
-    location = serializers.CharField(required=False, default="", allow_blank=True)
+    location = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
     people_count = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE_COUNT, default=1)
     is_public = serializers.BooleanField(default=False)
     reported_agency = serializers.CharField(

@@ -161,6 +161,12 @@ def _reported_unit(case: Case) -> frozenset[str]:
     return reported_unit_codes(case.reported_agency) if case.identity_protected else frozenset()
 
 
+def _reported_unit_of(case_uuid: uuid.UUID) -> frozenset[str]:
+    """The reported unit of the report filed as ``case_uuid`` (its vault row), empty for any other case."""
+    vault = ProtectedIdentity.objects.filter(case_uuid=case_uuid).values_list("reported_agency", flat=True)
+    return reported_unit_codes(vault.first() or "")
+
+
 def _review_body(case: Case) -> Agency:
     """Who reviews (复查, 复核) for the level above: the bureau (arts. 35-36), unless the case is a report
     against the bureau, which then may not see it again (art. 46): the discipline body (art. 30)."""
@@ -478,11 +484,23 @@ def _next_tracking_number(year: int) -> str:
     return f"SMX-{year}-{number:06d}"
 
 
-def _find_prior_matter(citizen: User, petition: PetitionInput) -> tuple[CaseIndex | None, CaseIndex | None]:
-    """The citizen's open case of the same matter (art. 19) and a terminated one (art. 36), if any."""
+def _find_prior_matter(
+    citizen: User, petition: PetitionInput, *, reported_unit: frozenset[str] = frozenset()
+) -> tuple[CaseIndex | None, CaseIndex | None]:
+    """The citizen's open case of the same matter (art. 19) and a terminated one (art. 36), if any.
+
+    A report (检举控告) is the same matter only as a report against the same unit: joined to one
+    against another unit, it would follow that one wherever it goes, the unit it names included, and
+    its number with it (arts. 30, 46)."""
+    rows = CaseIndex.objects.filter(citizen=citizen, petition_type=petition.petition_type)
+    if petition.petition_type == PetitionType.REPORT:
+        rows = rows.filter(
+            case_uuid__in=ProtectedIdentity.objects.filter(reported_agency__in=reported_unit).values(
+                "case_uuid"
+            )
+        )
     candidates = list(
-        CaseIndex.objects.filter(citizen=citizen, petition_type=petition.petition_type)
-        .exclude(state__in=[CaseState.MERGED, CaseState.LINKED])
+        rows.exclude(state__in=[CaseState.MERGED, CaseState.LINKED])
         .select_related("holder")
         .order_by("-submitted_at")[:50]
     )
@@ -523,6 +541,8 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
         errors["title"] = _("标题不能超过200个字。")
     if len(petition.body.strip()) < 10:
         errors["body"] = _("请把事情经过和诉求写清楚（至少10个字）。")
+    if len(petition.location) > 200:
+        errors["location"] = _("事发地点不能超过200个字。")
     if petition.people_count < 1:
         errors["people_count"] = _("涉及人数至少为1。")
     elif petition.people_count > MAX_PEOPLE_COUNT:
@@ -589,9 +609,9 @@ def submit_petition(
     now = _now()
     open_match = terminated_match = None
     if citizen is not None:
-        open_match, terminated_match = _find_prior_matter(citizen, petition)
-    if is_report and open_match is not None and open_match.holder.code in reported_unit_codes(reported):
-        open_match = None  # never tell the reported unit that its reporter wrote again (art. 46)
+        open_match, terminated_match = _find_prior_matter(
+            citizen, petition, reported_unit=reported_unit_codes(reported)
+        )
     attachments = _neutral_attachments(petition.attachments) if is_report else list(petition.attachments)
 
     try:
@@ -744,6 +764,10 @@ def _report_holder(filed_with: Agency, reported: str) -> Agency:
     """Where a report is filed: never with the unit reported against (art. 46). Filed with that unit,
     it goes to the bureau; against the bureau itself, to the discipline body (art. 22 ¶2, art. 30)."""
     unit = reported_unit_codes(reported)
+    if _bureau().code in unit:
+        # Against the bureau, wherever it was filed: only the discipline body can route or handle it,
+        # since every other holder's way on goes through the bureau (art. 22 ¶2, art. 30).
+        return _discipline_body()
     for candidate in (filed_with, _bureau(), _discipline_body()):
         if candidate.code not in unit:
             return candidate
@@ -754,8 +778,9 @@ def _neutral_attachments(attachments: Sequence[AttachmentInput]) -> list[Attachm
     """A reporter's materials under neutral names: the original file name (often the reporter's own
     name) never reaches an agency schema, neither as the name nor inside the storage key (art. 46).
     The file is copied to a neutral key; the caller removes the original after commit."""
-    from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
+
+    from filestore.services import store_bytes
 
     renamed = []
     for number, upload in enumerate(attachments, start=1):
@@ -764,11 +789,17 @@ def _neutral_attachments(attachments: Sequence[AttachmentInput]) -> list[Attachm
         neutral = f"report-material-{number}" + (f".{extension}" if extension else "")
         key = upload.storage_key
         if default_storage.exists(key):
-            folder = key.rsplit("/", 2)[0]
             with default_storage.open(key, "rb") as stored:
-                content = ContentFile(stored.read(), name=neutral)
-            content.content_type = upload.content_type  # type: ignore[attr-defined]
-            key = default_storage.save(f"{folder}/{uuid.uuid4().hex}/{neutral}", content).replace("\\", "/")
+                data = stored.read()
+            # Under the vault's prefix, never an agency's (staff intake stores under the intake
+            # agency's, which may be the unit reported): a tenant's files are listed by its prefix.
+            key = store_bytes(
+                schema_name=REPORTER_STORAGE_PREFIX,
+                category="attachments",
+                filename=neutral,
+                data=data,
+                content_type=upload.content_type,
+            )
         renamed.append(AttachmentInput(key, neutral, upload.content_type, upload.size))
     return renamed
 
@@ -1123,6 +1154,9 @@ def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str)
                 _("依据《信访工作条例》第四十六条，不得将检举控告材料转给被检举单位。"),
                 code="reported_agency",
             )
+        if case.identity_protected and _reported_unit_of(target_index.case_uuid) != _reported_unit(case):
+            # Merged into a report against another unit, this one would follow it there (art. 46).
+            raise HallError(_("检举控告件只能与检举同一单位的检举控告件合并。"), code="merge_report_mismatch")
         now = _now()
         case.state = CaseState.MERGED
         case.merged_into = target_index.case_uuid

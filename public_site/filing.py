@@ -9,6 +9,7 @@ petition.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -66,12 +67,17 @@ def _draft(request, submission_id) -> dict | None:
     return _drafts(request).get(key)
 
 
+AGENCY_CODE = re.compile(r"^[a-z0-9_-]{1,20}$")
+
+
 def _agency(code: str | None) -> Agency:
     if not code:
         default = bureau()
         if default is None:
             raise Http404
         return default
+    if not AGENCY_CODE.match(code):
+        raise Http404  # not a code of the registry: never a query with a NUL byte or 10 kB in it
     agency = case_holding_agencies().filter(code=code).first()
     if agency is None:
         raise Http404

@@ -605,3 +605,77 @@ def test_the_supervision_office_neither_finds_reads_nor_supervises_a_report_agai
     ovs_services.sweep_deadlines(today=today)
     reminded = set(SupervisionItem.objects.values_list("auto_case_uuid", flat=True))
     assert against_gaj.case_uuid in reminded and against_bureau.case_uuid not in reminded
+
+
+# --- Routes found by a review after the first fixes --------------------------------------------------
+
+
+def test_a_report_is_never_linked_into_a_report_against_another_unit(reporter, bureau, clerk, agency_a):
+    """Linked into a report against 住建局, a report against 公安局 would follow it to 公安局 (art. 46)."""
+    against_zjj = _file_report(reporter, bureau, "zjj")
+    against_gaj = _file_report(reporter, bureau, "gaj")  # the same text: the same matter, another unit
+    assert against_gaj.state != "linked" and against_gaj.linked_to is None
+    services.forward_case(case_uuid=against_zjj.case_uuid, actor=staff(clerk, bureau), target=agency_a)
+    with schema_context(agency_a.schema_name):
+        messages = " ".join(CaseEvent.objects.values_list("message", flat=True))
+    assert against_gaj.tracking_number not in messages
+    # Against the same unit it is the same matter, linked as before (art. 19).
+    again = _file_report(reporter, bureau, "zjj")
+    assert again.state == "linked" and again.linked_to == against_zjj.case_uuid
+
+
+def test_reports_against_different_units_are_not_merged(reporter, citizen, bureau, clerk):
+    against_zjj = _file_report(reporter, bureau, "zjj", title="检举住建局工作人员吃拿卡要")
+    against_gaj = _file_report(citizen, bureau, "gaj", title="检举公安局窗口人员吃拿卡要")
+    with pytest.raises(HallError) as caught:
+        services.merge_case(
+            case_uuid=against_gaj.case_uuid,
+            actor=staff(clerk, bureau),
+            into_tracking_number=against_zjj.tracking_number,
+        )
+    assert caught.value.code == "merge_report_mismatch"
+
+
+def test_a_report_against_the_bureau_filed_with_a_department_goes_to_the_discipline_body(
+    reporter, agency_a, discipline
+):
+    result = _file_report(reporter, agency_a, "xfj", title="检举信访局工作人员推诿")
+    assert result.holder_code == discipline.code
+    with schema_context(agency_a.schema_name):
+        assert not Case.objects.filter(pk=result.case_uuid).exists()
+
+
+def test_report_materials_from_staff_intake_leave_the_intake_agencys_storage_prefix(
+    bureau, agency_a, handler_a, django_capture_on_commit_callbacks
+):
+    """A letter registered at 公安局 reporting 公安局: its scan was stored under 公安局's prefix."""
+    from filestore.services import store_bytes
+
+    key = store_bytes(
+        schema_name=agency_a.schema_name,
+        category="documents",
+        filename="欧阳明珠举报信.pdf",
+        data=pdf_bytes(),
+        content_type="application/pdf",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.submit_petition(
+            actor=staff(handler_a, agency_a),
+            filed_with=agency_a,
+            channel="letter",
+            petition=PetitionInput(
+                petition_type="report",
+                title="检举公安局窗口人员索要好处费",
+                body="窗口人员多次索要好处费，金额数千元，请依法查处。",
+                reported_agency="gaj",
+                attachments=[services.AttachmentInput(key, "欧阳明珠举报信.pdf", "application/pdf", 9)],
+            ),
+            petitioner=PetitionerInput(name=NAME, id_number=ID_NUMBER, phone=PHONE, address=ADDRESS),
+        )
+    assert result.holder_code == bureau.code
+    with schema_context(bureau.schema_name):
+        (stored,) = Attachment.objects.filter(case_id=result.case_uuid)
+    assert not stored.storage_key.startswith(f"{agency_a.schema_name}/"), stored.storage_key
+    assert stored.storage_key.startswith(f"{services.REPORTER_STORAGE_PREFIX}/")
+    assert NAME not in stored.storage_key and default_storage.exists(stored.storage_key)
+    assert not default_storage.exists(key)  # the original, under 公安局's prefix, is gone after commit

@@ -96,3 +96,45 @@ def test_guessing_one_query_code_from_many_addresses_does_not_lock_out_its_owner
     )
     assert owner.status_code == 200
     cache.clear()
+
+
+@pytest.mark.parametrize("agency", ["\x00", "gaj\x00", "x" * 5000, "GAJ'--"])
+def test_the_filing_page_refuses_an_agency_code_it_cannot_know(portal_client, citizen, agency):
+    from accounts.services import save_profile
+    from tests.cases.conftest import VALID_ID
+
+    save_profile(
+        user=citizen, full_name="张爱丽", id_number=VALID_ID, phone="13800138000", address="湖滨区1号"
+    )
+    portal_client.force_login(citizen)
+    assert portal_client.get("/file/", {"agency": agency}).status_code == 404
+    assert portal_client.post("/file/", {"agency": agency}).status_code == 404
+
+
+def test_the_filing_api_refuses_an_over_long_location_with_a_field_error(portal_client, citizen):
+    from accounts.services import save_profile
+    from tests.cases.conftest import VALID_ID
+
+    save_profile(
+        user=citizen, full_name="张爱丽", id_number=VALID_ID, phone="13800138000", address="湖滨区1号"
+    )
+    portal_client.force_login(citizen)
+    response = portal_client.post(
+        "/api/v1/petitions/",
+        {
+            "petition_type": "complaint",
+            "title": "路灯不亮",
+            "body": "小区门口路灯坏了三个月没人修理。",
+            "location": "湖滨区" * 100,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "location" in response.json()["error"]["details"]
+
+
+def test_the_service_refuses_an_over_long_location(file_petition):
+    from config.errors import HallError
+
+    with pytest.raises(HallError) as caught:
+        file_petition(location="湖滨区" * 100)
+    assert "location" in caught.value.details["fields"]
