@@ -43,6 +43,7 @@ from filestore.services import (
 )
 from public_site.forms import MAX_ATTACHMENTS, PetitionForm
 from public_site.queries import bureau, case_holding_agencies, similar_open_petitions
+from public_site.receipts import lookup_link, qr_svg, report_routing_notice
 from public_site.views import client_ip
 from tenants.models import Agency, reportable_agencies
 
@@ -314,7 +315,8 @@ def _owned_index(user, submission_id: str) -> CaseIndex | None:
 
 
 @profile_required
-def receipt(request, case_uuid):
+def receipt(request, case_uuid, *, printable: bool = False):
+    """The receipt; ``printable`` is the page made for paper, with the look-up link as a QR code."""
     try:
         view = case_for_citizen(request.user, case_uuid)
     except NotFound:
@@ -322,10 +324,18 @@ def receipt(request, case_uuid):
     linked = None
     if view.index.linked_to:
         linked = CaseIndex.objects.filter(case_uuid=view.index.linked_to, citizen=request.user).first()
+    lookup = lookup_link(request, view.index.tracking_number)
     return render(
         request,
-        "public_site/file_receipt.html",
+        "public_site/file_receipt_print.html" if printable else "public_site/file_receipt.html",
         {
+            "lookup_url": lookup,
+            "qr_svg": qr_svg(lookup) if printable else "",
+            "routing_notice": report_routing_notice(
+                view.case,
+                filed_with_name=view.index.filed_with.display_name(),
+                handled_by_name=view.index.holder.display_name(),
+            ),
             "view": view,
             "index": view.index,
             "case": view.case,
@@ -337,3 +347,8 @@ def receipt(request, case_uuid):
             and view.case.not_accepted_channel == "final",
         },
     )
+
+
+@profile_required
+def print_receipt(request, case_uuid):
+    return receipt(request, case_uuid, printable=True)
