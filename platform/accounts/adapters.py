@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.surfaces import staff_sign_in_refusal
 from config import net
-from config.surfaces import request_surface
 from config.crypto import decrypt_text, encrypt_text
 from config.errors import Forbidden
+from config.surfaces import request_surface
 
 _APP = "allauth.account"
 # How long a successful sign-in or password reset makes an address "known" to the account.
