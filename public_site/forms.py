@@ -140,7 +140,7 @@ class SupplementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("补充新的情况或材料，办理单位会在办理过程中看到。最多5000字。"),
     )
-    files = MultipleFileField(label=_("补充附件（可多选）"), required=False)
+    attachments = MultipleFileField(label=_("补充附件（可多选）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

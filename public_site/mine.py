@@ -211,7 +211,7 @@ def supplement(request, case_uuid):
         return petition_detail(request, case_uuid, supplement_form=form, status=400)
     stored: list[AttachmentInput] = []
     try:
-        for upload in request.FILES.getlist("files"):
+        for upload in request.FILES.getlist("attachments"):
             checked = validate_upload(upload)
             # Under the portal's prefix, as at filing: forwarding keeps keys, so no agency prefix stays right.
             key = store_file(

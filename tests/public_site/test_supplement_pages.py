@@ -10,7 +10,7 @@ from tests.filestore.samples import pdf_bytes
 
 
 def _post(client, case_uuid, text="补充：物业又多收了一个月的停车费。", files=()):
-    return client.post(f"/mine/{case_uuid}/supplement/", {"text": text, "files": list(files)})
+    return client.post(f"/mine/{case_uuid}/supplement/", {"text": text, "attachments": list(files)})
 
 
 def test_owner_adds_text_and_files_and_the_timeline_and_the_holder_show_them(

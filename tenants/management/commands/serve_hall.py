@@ -57,7 +57,7 @@ class Command(BaseCommand):
         """runserver, with the banner printed once the socket listens, in place of runserver's own
         "Starting development server at http://127.0.0.1:PORT/": that address answers 404 (the hall
         routes by host name), so the last line printed is the portal's URL."""
-        server = HallRunServer(stdout=self.stdout._out, stderr=self.stderr._out)
+        server = HallRunServer()
         server.banner = self._banner
         host = os.environ.get("HOST", "127.0.0.1")
         call_command(server, f"{host}:{settings.HALL_PORT}", use_reloader=False)
