@@ -246,6 +246,7 @@ class EventKind(models.TextChoices):
     SUPERVISION = "supervision", _("督办")
     CLAIMED = "claimed", _("信访人在网上认领")
     DEADLINES_RECALCULATED = "deadlines_recalculated", _("节假日调整，期限重新计算")
+    SUPPLEMENTED = "supplemented", _("信访人补充材料")
 
 
 class CaseEvent(models.Model):

@@ -133,6 +133,19 @@ def notification_summary(case_uuid) -> CaseSummary | None:
     index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
     if index is None:
         return None
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from config.crypto import decrypt_text
+    from tenants.hosts import portal_url
+
+    lookup = reverse("portal:lookup", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
     return CaseSummary(
-        tracking_number=index.tracking_number, title=index.title, holder_name=index.holder.name_zh
+        tracking_number=index.tracking_number,
+        title=index.title,
+        holder_name=index.holder.name_zh,
+        query_code=decrypt_text(index.query_code_encrypted),
+        lookup_url=f"{portal_url().rstrip('/')}{lookup}?{urlencode({'n': index.tracking_number})}",
+        owner_id=index.citizen_id,
     )

@@ -1,8 +1,10 @@
 """Filing a petition: the form, attachment uploads, the review page and the receipt.
 
-The typed data and the uploaded files live in the session between the steps, under a
-``submission_id`` minted when the form is first shown. Files are checked and stored when they are
-uploaded (only their storage keys stay in the session). The same ``submission_id`` goes to
+The typed data lives in the session between the steps, under a ``submission_id`` minted when the
+form is first shown. Files are checked and stored when they are uploaded, and each one is a row of its
+own (filestore's StagedUpload, keyed by the citizen and the ``submission_id``), never a list in the
+session: files chosen together are uploaded in parallel, and a session is saved whole by whichever
+request ends last, so a list there would keep only one of them. The same ``submission_id`` goes to
 ``submit_petition``, so a second click on "submit" returns the first receipt instead of a second
 petition.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
@@ -31,9 +34,17 @@ from cases.models import CaseState, PetitionType
 from cases.services import Actor, AttachmentInput, PetitionerInput, PetitionInput, submit_petition
 from config.crypto import decrypt_text
 from config.errors import HallError, NotFound
-from filestore.services import release_staged, stage_upload, store_file, validate_upload
+from filestore.services import (
+    draft_uploads,
+    drop_draft_upload,
+    release_staged,
+    stage_draft_upload,
+    store_file,
+    validate_upload,
+)
 from public_site.forms import MAX_ATTACHMENTS, PetitionForm
 from public_site.queries import bureau, case_holding_agencies, similar_open_petitions
+from public_site.receipts import lookup_link, qr_svg, report_routing_notice
 from public_site.views import client_ip
 from tenants.models import Agency, reportable_agencies
 
@@ -54,7 +65,7 @@ def _new_draft(request, agency: Agency) -> str:
     while len(drafts) >= MAX_DRAFTS:
         drafts.pop(next(iter(drafts)))
     submission_id = str(uuid.uuid4())
-    drafts[submission_id] = {"agency": agency.code, "data": {}, "files": []}
+    drafts[submission_id] = {"agency": agency.code, "data": {}}
     request.session.modified = True
     return submission_id
 
@@ -84,9 +95,17 @@ def _agency(code: str | None) -> Agency:
     return agency
 
 
-def _store_upload(request, draft: dict, upload) -> dict:
+def _files(request, submission_id: str) -> list[dict]:
+    """The draft's uploads (rows of their own: see the module docstring)."""
+    return [
+        {"token": f.token, "key": f.key, "name": f.name, "type": f.content_type, "size": f.size}
+        for f in draft_uploads(request.user, uuid.UUID(submission_id))
+    ]
+
+
+def _store_upload(request, submission_id: str, upload) -> dict:
     """Check and store one upload for the draft; HallError when refused."""
-    if len(draft["files"]) >= MAX_ATTACHMENTS:
+    if len(_files(request, submission_id)) >= MAX_ATTACHMENTS:
         raise HallError(_("最多上传%(n)s个附件。") % {"n": MAX_ATTACHMENTS}, code="too_many_attachments")
     checked = validate_upload(upload)
     # Under the portal's (public) prefix, not the chosen agency's: the petition type (a report whose
@@ -95,19 +114,18 @@ def _store_upload(request, draft: dict, upload) -> dict:
     key = store_file(
         schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
     )
-    stage_upload(key)
-    entry = {
-        "token": uuid.uuid4().hex,
-        "key": key,
+    staged = stage_draft_upload(
+        owner=request.user,
+        draft=uuid.UUID(submission_id),
+        key=key,
         # For display only, with the extension of the detected type ("img.html" holding a JPEG is
         # "img.jpg"); what the file is served as follows the key, never this name.
-        "name": checked.display_name,
-        "type": checked.content_type,
-        "size": checked.size,
-    }
-    draft["files"].append(entry)
-    request.session.modified = True
-    return entry
+        name=checked.display_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        limit=MAX_ATTACHMENTS,
+    )
+    return {"token": staged.token, "name": staged.name, "size": staged.size}
 
 
 def _form_url(submission_id: str) -> str:
@@ -127,8 +145,9 @@ def _render_form(request, form, submission_id: str, draft: dict, *, status: int 
             "form": form,
             "submission_id": submission_id,
             "agency": agency,
-            "files": draft["files"],
+            "files": _files(request, submission_id),
             "max_attachments": MAX_ATTACHMENTS,
+            "max_upload_bytes": settings.HALL_UPLOAD_MAX_BYTES,
             "profile": profile_for(request.user),
         },
         status=status,
@@ -159,15 +178,14 @@ def file_petition(request):
         messages.warning(request, _("填写时间过长，已上传的附件需要重新选择。"))
     remove = request.POST.get("remove_file")
     if remove:
-        draft["files"] = [f for f in draft["files"] if f["token"] != remove]
-        request.session.modified = True
+        drop_draft_upload(request.user, uuid.UUID(submission_id), remove)
         return _render_form(request, PetitionForm(initial=request.POST.dict()), submission_id, draft)
 
     form = PetitionForm(request.POST, request.FILES)
     upload_errors = []
     for upload in request.FILES.getlist("attachments"):
         try:
-            _store_upload(request, draft, upload)
+            _store_upload(request, submission_id, upload)
         except HallError as exc:
             upload_errors.append(str(exc))
     valid = form.is_valid()
@@ -185,20 +203,21 @@ def file_petition(request):
 @require_POST
 def upload_attachment(request):
     """One file from the progress-bar uploader: JSON in, JSON out."""
-    draft = _draft(request, request.POST.get("submission_id", ""))
+    submission_id = request.POST.get("submission_id", "")
+    draft = _draft(request, submission_id)
     upload = request.FILES.get("file")
     if draft is None:
         return JsonResponse({"error": _("填写时间过长，请刷新页面后重新上传。")}, status=400)
     if upload is None:
         return JsonResponse({"error": _("请选择要上传的文件。")}, status=400)
     try:
-        entry = _store_upload(request, draft, upload)
+        entry = _store_upload(request, submission_id, upload)
     except HallError as exc:
         return JsonResponse({"error": str(exc), "code": exc.code}, status=400)
     return JsonResponse({"token": entry["token"], "name": entry["name"], "size": entry["size"]}, status=201)
 
 
-def _petition_input(draft: dict) -> PetitionInput:
+def _petition_input(draft: dict, files: list[dict]) -> PetitionInput:
     data = draft["data"]
     return PetitionInput(
         petition_type=data.get("petition_type", ""),
@@ -212,7 +231,7 @@ def _petition_input(draft: dict) -> PetitionInput:
         else "",
         attachments=tuple(
             AttachmentInput(storage_key=f["key"], file_name=f["name"], content_type=f["type"], size=f["size"])
-            for f in draft["files"]
+            for f in files
         ),
     )
 
@@ -236,11 +255,12 @@ def review_petition(request):
         return _render_form(request, form, submission_id, draft, status=400)
     agency = _agency(draft["agency"])
     if request.method == "POST":
-        missing = [f for f in draft["files"] if not default_storage.exists(f["key"])]
+        files = _files(request, submission_id)
+        missing = [f for f in files if not default_storage.exists(f["key"])]
         if missing:
             # Never file a petition whose attachments silently went missing: say so and ask again.
-            draft["files"] = [f for f in draft["files"] if f not in missing]
-            request.session.modified = True
+            for lost in missing:
+                drop_draft_upload(request.user, uuid.UUID(submission_id), lost["token"])
             messages.error(
                 request,
                 _("以下附件已失效，请重新上传后再提交：%(names)s")
@@ -252,7 +272,7 @@ def review_petition(request):
             result = submit_petition(
                 actor=Actor.citizen(request.user, ip=client_ip(request)),
                 filed_with=agency,
-                petition=_petition_input(draft),
+                petition=_petition_input(draft, files),
                 petitioner=PetitionerInput(**snapshot),
                 submission_id=uuid.UUID(submission_id),
             )
@@ -267,7 +287,7 @@ def review_petition(request):
                 return _render_form(request, form, submission_id, draft, status=400)
             messages.error(request, str(exc))
             return redirect(_review_url(submission_id))
-        release_staged(f["key"] for f in draft["files"])
+        release_staged(f["key"] for f in files)
         _drafts(request).pop(submission_id, None)
         request.session.modified = True
         return redirect("portal:file_receipt", case_uuid=result.case_uuid)
@@ -284,7 +304,7 @@ def review_petition(request):
             "data": data,
             "type_label": PetitionType(data["petition_type"]).label,
             "reported": reported,
-            "files": draft["files"],
+            "files": _files(request, submission_id),
             "profile": profile_for(request.user),
             "similar": similar_open_petitions(request.user, data["title"]),
             "edit_url": _form_url(submission_id),
@@ -301,7 +321,8 @@ def _owned_index(user, submission_id: str) -> CaseIndex | None:
 
 
 @profile_required
-def receipt(request, case_uuid):
+def receipt(request, case_uuid, *, printable: bool = False):
+    """The receipt; ``printable`` is the page made for paper, with the look-up link as a QR code."""
     try:
         view = case_for_citizen(request.user, case_uuid)
     except NotFound:
@@ -309,10 +330,18 @@ def receipt(request, case_uuid):
     linked = None
     if view.index.linked_to:
         linked = CaseIndex.objects.filter(case_uuid=view.index.linked_to, citizen=request.user).first()
+    lookup = lookup_link(request, view.index.tracking_number)
     return render(
         request,
-        "public_site/file_receipt.html",
+        "public_site/file_receipt_print.html" if printable else "public_site/file_receipt.html",
         {
+            "lookup_url": lookup,
+            "qr_svg": qr_svg(lookup) if printable else "",
+            "routing_notice": report_routing_notice(
+                view.case,
+                filed_with_name=view.index.filed_with.display_name(),
+                handled_by_name=view.index.holder.display_name(),
+            ),
             "view": view,
             "index": view.index,
             "case": view.case,
@@ -324,3 +353,8 @@ def receipt(request, case_uuid):
             and view.case.not_accepted_channel == "final",
         },
     )
+
+
+@profile_required
+def print_receipt(request, case_uuid):
+    return receipt(request, case_uuid, printable=True)

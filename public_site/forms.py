@@ -11,6 +11,31 @@ from config.forms import BoundedDateField, MultipleFileField
 from tenants.models import reportable_agencies
 
 MAX_ATTACHMENTS = 10
+TITLE_MAX = 200
+BODY_MAX = 10000
+SUPPLEMENT_MAX = 5000
+
+
+class LongTextField(forms.CharField):
+    """A textarea's text with its line breaks as the page counts them: browsers send each one as
+    CRLF, two characters the live counter never saw."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+def count_characters(field: forms.Field) -> None:
+    """Refuse, never cut: a browser silently drops whatever goes past an input's ``maxlength`` (a
+    pasted letter loses its end), so the limit is not put on the input. It is stated in the help
+    text, counted live by hall.js (``data-maxlength``) and enforced by the form's validator, which
+    refuses with the count and keeps everything typed."""
+    limit = field.max_length  # type: ignore[attr-defined]
+    field.show_counter = True  # type: ignore[attr-defined]  # _field.html renders the counter
+    field.widget.attrs.pop("maxlength", None)
+    field.widget.attrs["data-maxlength"] = str(limit)
+    field.error_messages["max_length"] = _(
+        "最多%(limit_value)d个字，现有%(show_value)d个字，请删减后再提交。"
+    )
 
 
 class PetitionForm(forms.Form):
@@ -19,15 +44,15 @@ class PetitionForm(forms.Form):
     )
     title = forms.CharField(
         label=_("标题"),
-        max_length=200,
-        help_text=_("用一句话概括您反映的问题，例如“小区物业违规收取停车费”。"),
+        max_length=TITLE_MAX,
+        help_text=_("用一句话概括您反映的问题，例如“小区物业违规收取停车费”。最多200字。"),
     )
-    body = forms.CharField(
+    body = LongTextField(
         label=_("内容"),
         widget=forms.Textarea(attrs={"rows": 8}),
         min_length=10,
-        max_length=10000,
-        help_text=_("写清楚事情经过（时间、地点、涉及的单位）和您的具体诉求。"),
+        max_length=BODY_MAX,
+        help_text=_("写清楚事情经过（时间、地点、涉及的单位）和您的具体诉求。最多10000字。"),
     )
     location = forms.CharField(label=_("事发地点"), max_length=200, required=False)
     people_count = forms.IntegerField(label=_("涉及人数"), min_value=1, max_value=MAX_PEOPLE_COUNT, initial=1)
@@ -56,6 +81,8 @@ class PetitionForm(forms.Form):
         self.fields["reported_agency"].choices = [("", _("请选择"))] + [
             (agency.code, agency.display_name()) for agency in reportable_agencies()
         ]
+        count_characters(self.fields["title"])
+        count_characters(self.fields["body"])
         # Screen readers announce which fields have errors (WCAG 3.3.1).
         for name, field in self.fields.items():
             if self.is_bound and name in self.errors:
@@ -84,6 +111,10 @@ class EvaluationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        count_characters(self.fields["comment"])
+
 
 class ReviewRequestForm(forms.Form):
     reason = forms.CharField(
@@ -93,6 +124,27 @@ class ReviewRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("写明您不同意处理意见的事实和理由。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        count_characters(self.fields["reason"])
+
+
+class SupplementForm(forms.Form):
+    """补充材料: what a citizen adds to a petition already filed (text, files, or both)."""
+
+    text = LongTextField(
+        label=_("补充说明"),
+        required=False,
+        max_length=SUPPLEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("补充新的情况或材料，办理单位会在办理过程中看到。最多5000字。"),
+    )
+    attachments = MultipleFileField(label=_("补充附件（可多选）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        count_characters(self.fields["text"])
 
 
 class LookupForm(forms.Form):

@@ -18,15 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
+from django_tenants.utils import get_public_schema_name
 
 from cases import queries
 from cases.access import case_for_citizen
 from cases.index.models import CaseIndex
-from cases.models import CaseState
-from cases.services import Actor, evaluate_case, request_rereview, request_review
+from cases.models import CaseState, EventKind
+from cases.services import Actor, AttachmentInput, evaluate_case, request_rereview, request_review
+from cases.supplements import add_supplement
+from config.crypto import decrypt_text
 from config.errors import HallError, NotFound
-from filestore.services import download_url
-from public_site.forms import EvaluationForm, ReviewRequestForm
+from filestore.services import download_url, release_staged, stage_upload, store_file, validate_upload
+from public_site.forms import EvaluationForm, ReviewRequestForm, SupplementForm
+from public_site.receipts import lookup_link, report_routing_notice
 from public_site.views import client_ip
 
 # What the next deadline means, in the citizen's words (cases.clocks kinds).
@@ -108,16 +112,41 @@ def _windows(case, today: date) -> dict:
     }
 
 
+def _submitted_to(steps) -> str:
+    """The body that received the petition when it was filed (the first step's agency)."""
+    return next((step.agency_name for step in steps if step.kind == EventKind.SUBMITTED), "")
+
+
 @login_required
-def petition_detail(request, case_uuid, *, evaluation_form=None, review_form=None, error="", status=200):
+def petition_detail(
+    request,
+    case_uuid,
+    *,
+    evaluation_form=None,
+    review_form=None,
+    supplement_form=None,
+    error="",
+    status=200,
+):
     view = _view_or_404(request, case_uuid)
     case = view.case
     today = timezone.localdate()
+    steps = queries.timeline(view, for_citizen=True)
     context = {
+        # The owner's own code (case_for_citizen checked it): to follow the petition without signing in.
+        "query_code": decrypt_text(view.index.query_code_encrypted),
+        "lookup_url": lookup_link(request, view.index.tracking_number),
+        "routing_notice": report_routing_notice(
+            case,
+            filed_with_name=view.index.filed_with.display_name(),
+            handled_by_name=_submitted_to(steps) or view.index.holder.display_name(),
+        ),
+        "can_supplement": case.is_open,
+        "supplement_form": supplement_form or SupplementForm(),
         "view": view,
         "index": view.index,
         "case": case,
-        "steps": queries.timeline(view, for_citizen=True),
+        "steps": steps,
         "documents": [(doc, _document_label(doc)) for doc in queries.documents(view, for_citizen=True)],
         "attachments": queries.attachments(view, viewer_agency=None),
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
@@ -170,6 +199,38 @@ def ask_review(request, case_uuid):
         messages.success(request, _("申请已提交，将在30日内出具意见。"))
         return redirect("portal:petition", case_uuid=case_uuid)
     return petition_detail(request, case_uuid, review_form=form, status=400)
+
+
+@login_required
+@require_POST
+def supplement(request, case_uuid):
+    """补充材料: the owner adds text and/or files to an open petition (cases.supplements)."""
+    _view_or_404(request, case_uuid)
+    form = SupplementForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return petition_detail(request, case_uuid, supplement_form=form, status=400)
+    stored: list[AttachmentInput] = []
+    try:
+        for upload in request.FILES.getlist("attachments"):
+            checked = validate_upload(upload)
+            # Under the portal's prefix, as at filing: forwarding keeps keys, so no agency prefix stays right.
+            key = store_file(
+                schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
+            )
+            stage_upload(key)  # purged if the service refuses: nothing refers to it then
+            stored.append(AttachmentInput(key, checked.display_name, checked.content_type, checked.size))
+        add_supplement(
+            case_uuid=case_uuid,
+            actor=Actor.citizen(request.user, ip=client_ip(request)),
+            text=form.cleaned_data["text"],
+            attachments=stored,
+        )
+    except HallError as exc:
+        status = exc.status if 400 <= exc.status < 500 else 400
+        return petition_detail(request, case_uuid, supplement_form=form, error=str(exc), status=status)
+    release_staged(a.storage_key for a in stored)
+    messages.success(request, _("补充材料已提交，办理单位会一并办理。"))
+    return redirect("portal:petition", case_uuid=case_uuid)
 
 
 @login_required

@@ -108,7 +108,8 @@ def lookup(request):
 
     Shows the state and the steps the citizen may see, never documents or personal data.
     """
-    form = LookupForm(request.POST or None)
+    # ?n= comes from the receipt's QR code: the tracking number filled in, the query code typed.
+    form = LookupForm(request.POST or None, initial={"tracking_number": request.GET.get("n", "")[:32]})
     result = steps = None
     status = 200
     if request.method == "POST":

@@ -15,6 +15,7 @@ from accounts.surfaces import staff_sign_in_refusal
 from config import net
 from config.crypto import decrypt_text, encrypt_text
 from config.errors import Forbidden
+from config.surfaces import request_surface
 
 _APP = "allauth.account"
 # How long a successful sign-in or password reset makes an address "known" to the account.
@@ -60,6 +61,13 @@ class HallAccountAdapter(DefaultAccountAdapter):
     Staff are refused on the portal (accounts.surfaces): on the password form as a form error, on any
     other way in (e-mail confirmation, password reset) as a 403 page.
     """
+
+    def is_open_for_signup(self, request) -> bool:
+        # Citizens sign up on the portal; staff accounts are made by their agency's admin, so the
+        # staff network (agency and oversight hosts) offers no sign-up at all (内外网物理隔离).
+        if request is None or request_surface(request) != "portal":
+            return False
+        return super().is_open_for_signup(request)
 
     def get_client_ip(self, request) -> str:
         # The one reading of the client's address (config.net, HALL_TRUSTED_PROXY_COUNT), so allauth's

@@ -141,3 +141,48 @@ def release_staged(keys) -> None:
     from filestore.models import StagedUpload
 
     StagedUpload.objects.filter(key__in=list(keys)).delete()
+
+
+def stage_draft_upload(
+    *, owner, draft: uuid.UUID, key: str, name: str, content_type: str, size: int, limit: int
+):
+    """Record one stored upload as part of ``owner``'s draft ``draft``; returns the row.
+
+    Each upload inserts its own row, so parallel uploads of one draft never lose each other. The
+    owner's row is locked while counting, so parallel uploads cannot pass ``limit`` together either.
+    When the draft holds ``limit`` files already, deletes the stored file and raises HallError."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from filestore.models import StagedUpload
+
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        if StagedUpload.objects.filter(owner=owner, draft=draft).count() < limit:
+            return StagedUpload.objects.create(
+                key=key,
+                owner=owner,
+                draft=draft,
+                token=uuid.uuid4().hex,
+                name=name[:200],
+                content_type=content_type[:100],
+                size=size,
+            )
+    default_storage.delete(key)
+    raise HallError(_("最多上传%(n)s个附件。") % {"n": limit}, code="too_many_attachments")
+
+
+def draft_uploads(owner, draft: uuid.UUID) -> list:
+    """``owner``'s uploads for draft ``draft``, in the order they arrived."""
+    from filestore.models import StagedUpload
+
+    return list(StagedUpload.objects.filter(owner=owner, draft=draft).order_by("created_at", "pk"))
+
+
+def drop_draft_upload(owner, draft: uuid.UUID, token: str) -> None:
+    """The citizen removed one upload from the draft: forget it and delete its file."""
+    from filestore.models import StagedUpload
+
+    for staged in StagedUpload.objects.filter(owner=owner, draft=draft, token=token):
+        default_storage.delete(staged.key)
+        staged.delete()

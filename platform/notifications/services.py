@@ -47,6 +47,10 @@ class CaseSummary:
     tracking_number: str
     title: str
     holder_name: str
+    # For the petitioner only: follow the case without signing in (the look-up page, its link).
+    query_code: str = ""
+    lookup_url: str = ""
+    owner_id: int | None = None
 
 
 # How to summarise a case, installed by the cases app in its AppConfig.ready (cases.apps): the
@@ -95,7 +99,9 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
     )
     if user.email:
         try:
-            send_mail(f"[{summary.tracking_number}] {subject}", body, None, [user.email])
+            send_mail(
+                f"[{summary.tracking_number}] {subject}", _email_body(body, summary, user), None, [user.email]
+            )
         except OSError:
             # The inbox row is the record; a mail server outage must not lose it.
             log.exception("could not e-mail %s about %s", user.pk, summary.tracking_number)
@@ -103,6 +109,31 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
             note.emailed_at = timezone.now()
             note.save(update_fields=["emailed_at"])
     return note
+
+
+def _email_body(body: str, summary: CaseSummary, user) -> str:
+    """The e-mail adds the query code and the look-up link to the inbox text, for the petitioner
+    only: with them the case can be followed without signing in. The inbox row never stores the code
+    (the index keeps it encrypted); the inbox page shows it from there."""
+    if not summary.query_code or summary.owner_id != user.pk:
+        return body
+    with translation.override(settings.LANGUAGE_CODE):
+        return (
+            body
+            + "\n\n"
+            + _("信访件编号：%(n)s\n查询码：%(c)s\n不登录也可在查询页面输入编号和查询码查看办理进度：%(u)s")
+            % {"n": summary.tracking_number, "c": summary.query_code, "u": summary.lookup_url}
+        )
+
+
+def query_codes(user, case_uuids) -> dict[uuid.UUID, str]:
+    """The query codes of ``user``'s own cases among ``case_uuids`` (for the inbox page)."""
+    codes = {}
+    for case_uuid in set(case_uuids):
+        summary = _case_summary(case_uuid) if case_uuid else None
+        if summary is not None and summary.query_code and summary.owner_id == user.pk:
+            codes[case_uuid] = summary.query_code
+    return codes
 
 
 def unread_count(user) -> int:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.services import mark_all_read as mark_all_read_service
 from notifications.services import mark_read as mark_read_service
-from notifications.services import unread_count
+from notifications.services import query_codes, unread_count
 
 
 @login_required
@@ -16,6 +16,10 @@ def inbox(request):
 
     rows = Notification.objects.filter(user=request.user).order_by("-created_at")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    # The query code of each of the citizen's petitions, beside its messages (decrypted from the index).
+    codes = query_codes(request.user, [note.case_uuid for note in page.object_list])
+    for note in page.object_list:
+        note.query_code = codes.get(note.case_uuid, "")
     return render(
         request,
         "notifications/inbox.html",

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from cases.index.models import CaseIndex
 from cases.models import Attachment
+from filestore.models import StagedUpload
 from tests.filestore.conftest import s3_bucket  # noqa: F401 - fixture
 from tests.filestore.samples import image_bytes, pdf_bytes
 from tests.public_site.test_filing import fill, start
@@ -87,7 +88,7 @@ def test_scripts_pages_programs_and_polyglots_are_refused_with_what_is_allowed(a
     answer = json.loads(response.content)
     assert answer["code"] == "upload_rejected"
     assert f"“{name}”" in answer["error"] and "允许上传" in answer["error"] and "PDF" in answer["error"]
-    assert alice.session["portal_drafts"][sid]["files"] == []
+    assert not StagedUpload.objects.filter(draft=sid).exists()  # the draft's uploads are rows now
 
 
 def test_the_refusal_is_in_the_citizens_language(alice, city):

@@ -25,3 +25,45 @@
     }, 0);
   });
 })();
+
+// <p class="char-count" data-count-for="id" data-template="… {n} …" data-over="… {n} …">: a live
+// count of what is typed in the field with that id against its data-maxlength. Nothing is cut (the
+// input has no maxlength): the count says when there is too much, and the server refuses it.
+(function () {
+  "use strict";
+  function update(counter, field) {
+    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+    var length = Array.from ? Array.from(field.value).length : field.value.length;
+    var over = length - limit;
+    if (over > 0) {
+      counter.textContent = counter.getAttribute("data-over").replace("{n}", String(over));
+      counter.classList.add("over");
+      field.setAttribute("aria-invalid", "true");
+    } else {
+      counter.textContent = counter.getAttribute("data-template").replace("{n}", String(length));
+      counter.classList.remove("over");
+    }
+  }
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-count-for]"), function (counter) {
+      var field = document.getElementById(counter.getAttribute("data-count-for"));
+      if (!field || !field.hasAttribute("data-maxlength")) { return; }
+      counter.hidden = false;
+      counter.setAttribute("aria-live", "polite");
+      update(counter, field);
+      field.addEventListener("input", function () { update(counter, field); });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
+
+// <button data-print>: print the page (the printable receipt); print CSS in hall.css.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var button = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (button) { window.print(); }
+});

@@ -1,13 +1,26 @@
 import os
+import signal
+import sys
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.core.management.commands.runserver import Command as RunServer
 
 from tenants.demo import DEMO_PASSWORD, DEMO_USERS, demo_summary
 from tenants.hosts import portal_url
 from tenants.models import SchemaJournal
 from tenants.provisioning import current_journal, migration_fingerprint
+
+
+class HallRunServer(RunServer):
+    """runserver that prints ``banner()`` once its socket listens, instead of its own lines."""
+
+    banner: Callable[[], None] = staticmethod(lambda: None)
+
+    def on_bind(self, server_port):
+        self.banner()
 
 
 class Command(BaseCommand):
@@ -30,10 +43,31 @@ class Command(BaseCommand):
         call_command("seed_demo", verbosity=1)
         # DEBUG is off here as in production: WhiteNoise serves the collected, hashed static files.
         call_command("collectstatic", interactive=False, verbosity=0)
-        self._banner()
-        if not options["no_serve"]:
-            host = os.environ.get("HOST", "127.0.0.1")
-            call_command("runserver", f"{host}:{settings.HALL_PORT}", use_reloader=False)
+        if options["no_serve"]:
+            self._banner()
+            return
+        # SIGTERM (kill, a process manager) ends the server like Ctrl-C does, so the finally runs.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+        try:
+            self._serve()
+        finally:
+            self._stop_embedded_database()
+
+    def _serve(self) -> None:
+        """runserver, with the banner printed once the socket listens, in place of runserver's own
+        "Starting development server at http://127.0.0.1:PORT/": that address answers 404 (the hall
+        routes by host name), so the last line printed is the portal's URL."""
+        server = HallRunServer()
+        server.banner = self._banner
+        host = os.environ.get("HOST", "127.0.0.1")
+        call_command(server, f"{host}:{settings.HALL_PORT}", use_reloader=False)
+
+    def _stop_embedded_database(self) -> None:
+        """Ctrl-C stops the embedded PostgreSQL this ./run started (one already running is left)."""
+        from config.embedded_db import stop_embedded_databases
+
+        for data_dir in stop_embedded_databases():
+            self.stdout.write(f"Stopped the embedded PostgreSQL ({data_dir}).")
 
     def _banner(self) -> None:
         out = self.stdout.write
@@ -48,4 +82,7 @@ class Command(BaseCommand):
             where = demo.agency_code or "portal"
             out(f"    {demo.email:28} {where:6} {', '.join(demo.roles) or 'citizen'}")
         out("  *.localhost resolves to 127.0.0.1 in Chromium and Firefox; for curl use --resolve.")
+        out("  Quit with CONTROL-C (this also stops the embedded PostgreSQL that ./run started).")
         out("=" * 72)
+        # The last line: what to open (the bare 127.0.0.1:PORT answers 404, the hall routes by host).
+        out(f"Open the portal: {portal_url()}")
