@@ -15,6 +15,8 @@ from config.crypto import EncryptedTextField
 # (PostgreSQL integer) never overflows. The service enforces it; the forms and the API bound their
 # fields with it.
 MAX_PEOPLE_COUNT = 100_000
+# The longest petition text (内容) any surface accepts: refused beyond it, never cut.
+MAX_BODY_LENGTH = 10_000
 
 
 class PetitionType(models.TextChoices):

@@ -34,6 +34,7 @@ from cases import clocks
 from cases.audit import GENESIS, event_digest
 from cases.index.models import CaseIndex, IdentityReadLog, ProtectedIdentity, ReporterDocument
 from cases.models import (
+    MAX_BODY_LENGTH,
     MAX_PEOPLE_COUNT,
     Attachment,
     Case,
@@ -541,6 +542,8 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
         errors["title"] = _("标题不能超过200个字。")
     if len(petition.body.strip()) < 10:
         errors["body"] = _("请把事情经过和诉求写清楚（至少10个字）。")
+    elif len(petition.body) > MAX_BODY_LENGTH:
+        errors["body"] = format_lazy(_("内容不能超过{max}个字。"), max=MAX_BODY_LENGTH)
     if len(petition.location) > 200:
         errors["location"] = _("事发地点不能超过200个字。")
     if petition.people_count < 1:

@@ -6,13 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import MAX_PEOPLE_COUNT, PetitionType, Satisfaction
+from cases.models import MAX_BODY_LENGTH, MAX_PEOPLE_COUNT, PetitionType, Satisfaction
 from config.forms import BoundedDateField, MultipleFileField
 from tenants.models import reportable_agencies
 
 MAX_ATTACHMENTS = 10
 TITLE_MAX = 200
-BODY_MAX = 10000
+BODY_MAX = MAX_BODY_LENGTH
 SUPPLEMENT_MAX = 5000
 
 

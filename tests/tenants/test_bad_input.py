@@ -138,3 +138,14 @@ def test_the_service_refuses_an_over_long_location(file_petition):
     with pytest.raises(HallError) as caught:
         file_petition(location="湖滨区" * 100)
     assert "location" in caught.value.details["fields"]
+
+
+def test_the_service_refuses_an_over_long_body_rather_than_cut_it(file_petition):
+    """The portal form says so before; the API and staff intake reach the same rule in the service."""
+    from cases.models import MAX_BODY_LENGTH
+    from config.errors import HallError
+
+    with pytest.raises(HallError) as caught:
+        file_petition(body="路灯坏了" * (MAX_BODY_LENGTH // 4 + 1))
+    assert "body" in caught.value.details["fields"]
+    assert file_petition(body="路" * MAX_BODY_LENGTH).created
