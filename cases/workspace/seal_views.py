@@ -8,7 +8,7 @@ calls one documents.seals service, and renders.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,10 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import staff_required
 from cases.workspace import forms
 from config.errors import HallError
+from config.hall_request import HallRequest
 from documents import seals
+from tenants.models import Agency
+
+StaffRequest = HallRequest[Agency]
 
 
-def _page(request: HttpRequest, form: forms.SealForm, *, status: int = 200) -> HttpResponse:
+def _page(request: StaffRequest, form: forms.SealForm, *, status: int = 200) -> HttpResponse:
     current = seals.agency_seal(agency_code=request.tenant.code)
     context = {"form": form, "seal": current}
     return render(request, "workspace/seal.html", context, status=status)
@@ -28,7 +32,7 @@ def _page(request: HttpRequest, form: forms.SealForm, *, status: int = 200) -> H
 
 @staff_required("admin")
 @require_http_methods(["GET", "POST"])
-def seal_settings(request: HttpRequest) -> HttpResponse:
+def seal_settings(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, forms.SealForm())
     form = forms.SealForm(request.POST, request.FILES)
@@ -49,7 +53,7 @@ def seal_settings(request: HttpRequest) -> HttpResponse:
 
 @staff_required("admin")
 @require_POST
-def seal_remove(request: HttpRequest) -> HttpResponse:
+def seal_remove(request: StaffRequest) -> HttpResponse:
     try:
         removed = seals.remove_agency_seal(acting_user=request.user, agency=request.tenant)
     except HallError as exc:
@@ -62,7 +66,7 @@ def seal_remove(request: HttpRequest) -> HttpResponse:
 
 @staff_required("admin")
 @never_cache
-def seal_image(request: HttpRequest) -> HttpResponse:
+def seal_image(request: StaffRequest) -> HttpResponse:
     """The current seal, for the preview on the settings page (checked as a PNG when uploaded)."""
     current = seals.agency_seal(agency_code=request.tenant.code)
     if current is None:

@@ -58,11 +58,19 @@ def check_seal_image(upload) -> SealImage:
     """The checked seal of an uploaded file, or HallError(code="seal_rejected"/"upload_rejected")."""
     from PIL import Image, UnidentifiedImageError
 
-    checked = validate_upload(upload)  # content-typed: an HTML page called seal.png is refused here
+    name = getattr(upload, "name", "") or "seal.png"
+    not_png = _("文件“%(name)s”不是 PNG 图片，不能用作电子印章。请上传透明背景的 PNG 图片。")
+    try:
+        # By content: an HTML page or a script called seal.png is refused here, whatever its name.
+        checked = validate_upload(upload)
+    except HallError as exc:
+        if exc.details.get("reason") in {"too_large", "empty"}:
+            raise
+        raise HallError(
+            not_png % {"name": name}, code="seal_rejected", reason=exc.details.get("reason")
+        ) from None
     if checked.content_type != "image/png":
-        raise _refuse(
-            _("电子印章须为 PNG 图片（透明背景），不能使用“%(name)s”。") % {"name": checked.display_name}
-        )
+        raise _refuse(not_png % {"name": checked.display_name})
     if checked.size > SEAL_MAX_BYTES:
         raise _refuse(_("电子印章图片不能超过 512 KB，请压缩后再上传。"))
     upload.seek(0)
