@@ -75,20 +75,24 @@ def check_seal_image(upload) -> SealImage:
         raise _refuse(_("电子印章图片不能超过 512 KB，请压缩后再上传。"))
     upload.seek(0)
     data = upload.read()
+    damaged = _("电子印章图片已损坏，无法读取，请重新导出 PNG 后上传。")
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size  # from the header: checked before any pixel is decoded
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            width, height = image.size
-            transparent = _has_transparency(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise _refuse(_("电子印章图片已损坏，无法读取，请重新导出 PNG 后上传。")) from None
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise _refuse(damaged) from None
     if not (SEAL_MIN_PIXELS <= min(width, height) and max(width, height) <= SEAL_MAX_PIXELS):
         raise _refuse(
             _("电子印章图片的边长须在 %(min)s 到 %(max)s 像素之间（当前为 %(w)s×%(h)s）。")
             % {"min": SEAL_MIN_PIXELS, "max": SEAL_MAX_PIXELS, "w": width, "h": height}
         )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            transparent = _has_transparency(image)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise _refuse(damaged) from None
     if not transparent:
         raise _refuse(_("电子印章图片须为透明背景（带透明通道的 PNG），以免遮住落款和日期。"))
     return SealImage(data=data, width_px=width, height_px=height)
