@@ -31,10 +31,12 @@ def step(title: str) -> None:
 
 
 def ensure_debian_packages() -> None:
-    """Chromium (browser tests) and a CJK font (PDF documents) come from Debian's packages."""
+    """Chromium (browser tests), a CJK font and a fallback font for emoji and symbols (PDF documents)
+    come from Debian's packages."""
     wanted = {
         "/usr/bin/chromium": "chromium",
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc": "fonts-wqy-microhei",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",  # ~3 MB
     }
     missing = [pkg for path, pkg in wanted.items() if not Path(path).exists()]
     if not missing:

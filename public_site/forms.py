@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import MAX_BODY_LENGTH, MAX_PEOPLE_COUNT, PetitionType, Satisfaction
 from config.forms import BoundedDateField, MultipleFileField
+from documents.printable import check_printable
 from tenants.models import reportable_agencies
 
 MAX_ATTACHMENTS = 10
@@ -93,6 +94,7 @@ class PetitionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        check_printable(self, ["title", "body"])  # both are printed in the notices
         if cleaned.get("petition_type") != PetitionType.REPORT:
             cleaned["reported_agency"] = ""
         elif not cleaned.get("reported_agency") and "reported_agency" not in self.errors:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import MAX_PEOPLE_COUNT, Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
 from config.forms import BoundedDateField, MultipleFileField
+from documents.printable import check_printable
 
 DECISIONS = [("approve", _("同意")), ("refuse", _("不同意"))]
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -61,6 +62,11 @@ class OpinionForm(ActionForm):
 class ReplyForm(OpinionForm):
     # A declared field (the form metaclass moves it to base_fields), not BaseForm.files.
     files = MultipleFileField(label=_("随答复发送的附件（可选，可多选）"), required=False)  # type: ignore[assignment]
+
+    def clean(self):
+        cleaned = super().clean()
+        check_printable(self, ["text"])  # the reply is printed in the handling opinion
+        return cleaned
 
 
 class LawfulChannelForm(ActionForm):
@@ -232,4 +238,14 @@ class ResponsibilitiesForm(forms.Form):
     responsibilities = forms.CharField(label=_("职责范围"), required=False, widget=TEXTAREA)
     keywords = forms.CharField(
         label=_("分流关键词（用逗号分隔）"), required=False, widget=TEXTAREA, max_length=1000
+    )
+
+
+class SealForm(forms.Form):
+    # The content is checked where it is stored (documents.seals.check_seal_image), not by the name.
+    seal = forms.FileField(
+        label=_("电子印章图片"),
+        help_text=_("透明背景的 PNG 图片，不超过 512 KB，边长 120 到 3000 像素。"),
+        error_messages={"required": _("请选择电子印章图片。")},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
     )

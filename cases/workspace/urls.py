@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.workspace import views
+from cases.workspace import seal_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("settings/", views.settings_home, name="settings"),
     path("settings/members/add/", views.member_add, name="member_add"),
     path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("settings/seal/", seal_views.seal_settings, name="seal"),
+    path("settings/seal/remove/", seal_views.seal_remove, name="seal_remove"),
+    path("settings/seal/image/", seal_views.seal_image, name="seal_image"),
     path("settings/responsibilities/", views.responsibilities, name="responsibilities"),
     path("settings/templates/new/", views.template_edit, name="template_new"),
     path("settings/templates/<int:template_id>/", views.template_edit, name="template_edit"),

@@ -157,3 +157,57 @@ def cjk_font_for(text: str) -> CjkFont:
     if set(text) <= _common_characters():
         return _common_subset(full) or full
     return full
+
+
+# --- Characters the CJK font lacks -------------------------------------------------------------------
+# Micro Hei has no emoji and no CJK Extension B (𠮷, a rare surname's character). A character the
+# embedded font lacks is drawn from a fallback font when the machine has one with the glyph (DejaVu
+# Sans, Debian's fonts-dejavu-core, has the common emoji and symbols in monochrome); a character no
+# font has is refused where the text comes in (documents.printable) rather than silently dropped.
+
+# (path, face index). Only the glyphs a document uses are embedded, as with the main font.
+_FALLBACK_FONTS = (("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),)
+
+# Invisible formatting characters: an emoji's variation selector (U+FE0F), joiners. Nothing is lost
+# when they are left out of the PDF, so they are neither drawn nor refused.
+_IGNORABLE = frozenset(
+    {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", *(chr(code) for code in range(0xFE00, 0xFE10))}
+)
+
+
+@functools.cache
+def _coverage(font: CjkFont) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(str(font.path), fontNumber=font.face_index, lazy=True)
+    return frozenset(face.getBestCmap())
+
+
+def fallback_fonts() -> tuple[CjkFont, ...]:
+    """The fonts this machine has for characters the CJK font lacks (may be empty)."""
+    return tuple(CjkFont(Path(path), index) for path, index in _FALLBACK_FONTS if Path(path).is_file())
+
+
+def is_ignorable(char: str) -> bool:
+    return char in _IGNORABLE
+
+
+def font_with_glyph(char: str) -> CjkFont | None:
+    """The font a character is drawn in: the CJK font, else the first fallback with its glyph."""
+    for font in (cjk_font(), *fallback_fonts()):
+        if ord(char) in _coverage(font):
+            return font
+    return None
+
+
+def unprintable_characters(text: str) -> list[str]:
+    """The distinct characters of ``text`` that no available font can draw, in order of appearance
+    (spaces, line breaks and invisible formatting characters are never counted)."""
+    main = _coverage(cjk_font())
+    found: list[str] = []
+    for char in dict.fromkeys(text):
+        if ord(char) in main or char.isspace() or is_ignorable(char) or char in found:
+            continue
+        if font_with_glyph(char) is None:
+            found.append(char)
+    return found

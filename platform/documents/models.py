@@ -38,3 +38,29 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_code}/{self.kind}/{self.year}: {self.last_number}"
+
+
+class AgencySeal(models.Model):
+    """An agency's electronic seal (电子印章): a PNG with a transparent background, uploaded by the
+    agency's administrator and placed over the signature and date of the notices the agency issues.
+
+    Public schema, one row per agency (replaced on a new upload). The image is small (a few tens of kB,
+    capped by documents.seals.SEAL_MAX_BYTES) and read on every rendering, so it is kept in the row
+    rather than in the object store: no network round trip while a notice is generated.
+    """
+
+    agency_code = models.SlugField(_("机关代码"), max_length=20, unique=True)
+    # The schema the agency's notices are rendered in: how a rendering finds its agency's seal.
+    schema_name = models.CharField(_("机关数据库模式"), max_length=63, unique=True)
+    image = models.BinaryField(_("印章图片（PNG）"))
+    width_px = models.PositiveIntegerField(_("宽度（像素）"))
+    height_px = models.PositiveIntegerField(_("高度（像素）"))
+    uploaded_at = models.DateTimeField(_("上传时间"))
+    uploaded_by_uuid = models.UUIDField(_("上传人"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("电子印章")
+        verbose_name_plural = _("电子印章")
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} ({self.width_px}×{self.height_px})"

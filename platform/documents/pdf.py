@@ -10,17 +10,20 @@ copied and read by screen readers.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from config.errors import HallError
-from documents.fonts import cjk_font_for
+from documents.fonts import cjk_font, cjk_font_for, font_with_glyph, is_ignorable, unprintable_characters
 from documents.models import DocumentKind
+from documents.seals import SealImage, agency_seal
+from documents.typesetting import clean_punctuation, wrap_lines
 
 FONT = "hallcjk"
 RED = (200, 16, 16)
@@ -214,28 +217,107 @@ LAYOUTS: dict[str, Layout] = {
 
 
 class _NoticePdf(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_lines: tuple[str, ...]) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = footer_text
+        self.footer_lines = footer_lines
 
     def footer(self) -> None:
-        self.set_y(-18)
+        self.set_y(-10 - 4.5 * (len(self.footer_lines) + 1))
         self.set_font(FONT, size=9)
         self.set_text_color(*GREY)
-        self.cell(0, 5, f"— {self.page_no()} —", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.cell(0, 5, self.footer_text, align="C")
+        self.cell(0, 4.5, f"— {self.page_no()} —", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in self.footer_lines:
+            self.cell(0, 4.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+# Inline fields go inside the templates' sentences: a trailing mark of their own would double the
+# template's (「……办理。，依法」).
+_TRAILING_MARKS = "。，、；："
+# Paragraph fields keep their own punctuation.
+PARAGRAPH_FIELDS = frozenset({"opinion", "requirements"})
+
+
+def printable_text(text: str) -> str:
+    """``text`` with what no font can draw made visible as its code point (``[U+20BB7]``), never
+    dropped; invisible formatting characters (an emoji's variation selector) are left out. The forms
+    refuse such characters at input (documents.printable); this covers text that came in before."""
+    if not unprintable_characters(text) and not any(is_ignorable(char) for char in text):
+        return text
+    missing = set(unprintable_characters(text))
+    return "".join(
+        f"[U+{ord(char):04X}]" if char in missing else char for char in text if not is_ignorable(char)
+    )
 
 
 def _clean(fields: Mapping[str, object]) -> dict[str, str]:
-    return {key: str(value).strip() for key, value in fields.items() if value is not None}
+    values: dict[str, str] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        text = printable_text(str(value).strip())
+        if key not in PARAGRAPH_FIELDS:
+            text = text.rstrip(_TRAILING_MARKS).strip()
+        values[key] = text
+    return values
+
+
+def _measure(pdf: FPDF) -> Callable[[str], float]:
+    """Width in mm of a piece of text in the current font and size (fallback glyphs included)."""
+    widths: dict[str, float] = {}
+
+    def measure(text: str) -> float:
+        total = 0.0
+        for char in text:
+            width = widths.get(char)
+            if width is None:
+                width = widths[char] = pdf.get_string_width(char)
+            total += width
+        return total
+
+    return measure
+
+
+def _write(pdf: FPDF, text: str, *, height: float, align: str = "L") -> list[str]:
+    """Write ``text`` as lines broken by the Chinese rules (documents.typesetting); returns the lines."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    lines = wrap_lines(text, width, _measure(pdf))
+    for line in lines:
+        pdf.cell(0, height, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return lines
+
+
+SEAL_DIAMETER = 42.0  # mm: GB/T 9704's usual seal size
+# 信访工作条例 does not make an electronic seal a signature; the footer says what it is and is not.
+SEALED_STATEMENT = "本文书由网上信访大厅生成（系统生成），电子印章仅用于表明本文书由落款机关出具。"
+UNSEALED_STATEMENT = "本文书由网上信访大厅生成（系统生成），未加盖印章。"
+
+
+def _place_seal(pdf: FPDF, seal: SealImage, *, name_width: float, date_width: float, date_y: float) -> None:
+    """The seal over the agency's name and the date, as GB/T 9704 places it: centred on the signature,
+    the date a little below the seal's centre. Drawn after the text so the text shows through."""
+    right = pdf.w - pdf.r_margin
+    centre_x = right - max(name_width, date_width) / 2
+    width = SEAL_DIAMETER
+    height = SEAL_DIAMETER * seal.height_px / seal.width_px
+    centre_y = date_y - LINE_HEIGHT * 0.15
+    pdf.image(io.BytesIO(seal.data), x=centre_x - width / 2, y=centre_y - height / 2, w=width, h=height)
 
 
 def render_document(
-    *, kind: str, number: str, agency_name: str, issued_on: date, fields: dict[str, str]
+    *,
+    kind: str,
+    number: str,
+    agency_name: str,
+    issued_on: date,
+    fields: dict[str, str],
+    agency_code: str | None = None,
 ) -> bytes:
     """The PDF of one notice. ``fields`` carries the case's words (petitioner_name, tracking_number,
     title, and per kind: target_agency, deadline, reason, channel, new_deadline, opinion, outcome,
-    review_deadline, ...; see LAYOUTS). Raises HallError for an unknown kind or a missing field."""
+    review_deadline, ...; see LAYOUTS). The issuing agency's seal (documents.seals) is placed over the
+    signature: that of ``agency_code``, or by default of the agency whose schema is current (the case
+    services render inside the issuing agency's schema). Raises HallError for an unknown kind or a
+    missing field."""
     layout = LAYOUTS.get(kind)
     if layout is None:
         raise HallError(_("未知的文书类别：%(kind)s") % {"kind": kind}, code="document_kind_unknown")
@@ -253,16 +335,26 @@ def render_document(
             missing=missing,
         )
 
-    paragraphs = layout.body(values)
-    font = cjk_font_for(
-        "".join(
-            (agency_name, number, layout.title, values[layout.addressee_field], *paragraphs, *values.values())
-        )
-        + chinese_date(issued_on)
-        + "信访件编号：网上信访大厅生成—0123456789 "
+    agency_name = printable_text(agency_name.strip())
+    paragraphs = [clean_punctuation(paragraph) for paragraph in layout.body(values)]
+    seal = agency_seal(agency_code=agency_code)
+    footer_lines = (
+        f"信访件编号：{values['tracking_number']}",
+        SEALED_STATEMENT if seal else UNSEALED_STATEMENT,
     )
-    pdf = _NoticePdf(footer_text=f"信访件编号：{values['tracking_number']}    网上信访大厅生成")
+    text = "".join(
+        (agency_name, number, layout.title, values[layout.addressee_field], *paragraphs, *values.values())
+    ) + "".join((chinese_date(issued_on), *footer_lines, "—0123456789 "))
+    font = cjk_font_for(text)
+    pdf = _NoticePdf(footer_lines=footer_lines)
     pdf.add_font(FONT, "", str(font.path), collection_font_number=font.face_index)
+    fallbacks = {found for char in set(text) if (found := font_with_glyph(char)) not in (None, cjk_font())}
+    if fallbacks:
+        names = []
+        for index, fallback in enumerate(sorted(fallbacks, key=str)):
+            names.append(f"{FONT}fallback{index}")
+            pdf.add_font(names[-1], "", str(fallback.path), collection_font_number=fallback.face_index)
+        pdf.set_fallback_fonts(names)
     pdf.set_margins(left=28, top=25, right=26)
     pdf.set_auto_page_break(auto=True, margin=28)
     pdf.set_title(f"{layout.title} {number}")
@@ -275,9 +367,7 @@ def render_document(
     pdf.set_text_color(*RED)
     pdf.set_font(FONT, size=24)
     with pdf.local_context(text_mode="FILL_STROKE", line_width=0.35, draw_color=RED):
-        pdf.multi_cell(
-            0, 14, agency_name, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        _write(pdf, agency_name, height=14, align="C")
     pdf.ln(4)
     pdf.set_text_color(*BLACK)
     pdf.set_font(FONT, size=BODY_SIZE)
@@ -290,29 +380,31 @@ def render_document(
 
     pdf.set_font(FONT, size=20)
     with pdf.local_context(text_mode="FILL_STROKE", line_width=0.25, draw_color=BLACK):
-        pdf.multi_cell(
-            0, 11, layout.title, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        _write(pdf, layout.title, height=11, align="C")
     pdf.ln(6)
 
     pdf.set_font(FONT, size=BODY_SIZE)
-    pdf.multi_cell(
-        0,
-        LINE_HEIGHT,
-        f"{values[layout.addressee_field]}：",
-        wrapmode=WrapMode.CHAR,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    _write(pdf, f"{values[layout.addressee_field]}：", height=LINE_HEIGHT)
     for paragraph in paragraphs:
-        pdf.multi_cell(
-            0, LINE_HEIGHT, INDENT + paragraph, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        _write(pdf, INDENT + paragraph, height=LINE_HEIGHT)
 
-    # 落款: the agency and the date, right-aligned with some room for the seal.
+    # 落款: the agency and the date, right-aligned, with room for the seal over them. The whole block
+    # (seal included) stays on one page.
+    block = 14 + LINE_HEIGHT * 2 + SEAL_DIAMETER / 2
+    if pdf.get_y() + block > pdf.h - pdf.b_margin:
+        pdf.add_page()
     pdf.ln(14)
-    pdf.multi_cell(
-        0, LINE_HEIGHT, agency_name, align="R", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-    pdf.cell(0, LINE_HEIGHT, chinese_date(issued_on), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    name_lines = _write(pdf, agency_name, height=LINE_HEIGHT, align="R")
+    date_text = chinese_date(issued_on)
+    date_y = pdf.get_y() + LINE_HEIGHT / 2
+    pdf.cell(0, LINE_HEIGHT, date_text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if seal is not None:
+        measure = _measure(pdf)
+        _place_seal(
+            pdf,
+            seal,
+            name_width=max(measure(line) for line in name_lines),
+            date_width=measure(date_text),
+            date_y=date_y,
+        )
     return bytes(pdf.output())

@@ -1,6 +1,7 @@
 """Documents issued by the services: numbered per agency and year, stored, readable, superseded by scans."""
 
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -14,8 +15,10 @@ from tests.cases.conftest import in_schema, staff
 
 
 def pdf_text(key: str) -> str:
+    """The text a reader extracts, with line breaks and spaces removed (wrapping may split any word)."""
     with default_storage.open(key, "rb") as handle:
-        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+        pages = PdfReader(io.BytesIO(handle.read())).pages
+        return re.sub(r"\s+", "", "".join(page.extract_text() for page in pages))
 
 
 @pytest.fixture
