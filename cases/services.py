@@ -335,6 +335,7 @@ def _issue_document(
             kind=kind,
             number=number,
             agency_name=agency.name_zh,
+            agency_code=agency.code,  # its electronic seal, if its admin uploaded one
             issued_on=issued_on,
             fields={
                 "petitioner_name": name,
