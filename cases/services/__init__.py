@@ -18,6 +18,7 @@ from cases.services.core import (
     REPORTER_STORAGE_PREFIX,
     STAFF_ROLES,
     Actor,
+    _acting_agency,
     _actor_label,
     _append_event,
     _bureau,
@@ -98,6 +99,7 @@ from cases.services.routing import (
 from cases.services.supervision import record_supervision_event
 
 __all__ = [
+    "_acting_agency",
     "Actor",
     "AttachmentInput",
     "DECIDING_ROLES",

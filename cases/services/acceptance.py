@@ -14,14 +14,13 @@ from cases.models import (
     EventKind,
     LawfulChannel,
 )
+from cases.procedure import check
 from cases.services.core import (
     Actor,
     _append_event,
     _locked,
     _notify,
     _now,
-    _require_staff_of,
-    _require_state,
     _sync_index,
 )
 from cases.services.documents import _cn_date, _issue_document
@@ -76,8 +75,7 @@ def accept_case(*, case_uuid: uuid.UUID, actor: Actor, message: str = "") -> Non
     """受理 (art. 23): issues the acceptance notice; the 60-day handling clock starts (art. 34)."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
+        check("accept", actor, index, case)
         now = _now()
         case.state = CaseState.ACCEPTED
         case.signed_at = case.signed_at or now
@@ -115,8 +113,7 @@ def not_accept_case(*, case_uuid: uuid.UUID, actor: Actor, channel: str, reason:
     _check_refusal(channel, reason)
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
+        check("not_accept", actor, index, case)
         case.signed_at = case.signed_at or _now()
         _refuse(
             case,

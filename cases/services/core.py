@@ -34,7 +34,7 @@ from cases.models import (
 )
 from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
-from tenants.models import Agency, AgencyKind, reported_unit_codes
+from tenants.models import Agency, AgencyKind, reported_unit_codes, the_bureau
 
 PROTECTED_NAME = "（检举人信息受保护）"
 # How documents kept in agency schemas address a reporter (检举控告): never by name (arts. 30, 46).
@@ -95,6 +95,13 @@ def _user(actor: Actor) -> User:
     return actor.user
 
 
+def _acting_agency(actor: Actor) -> Agency:
+    """The agency an actor acts for (after ``cases.procedure.check`` admitted its staff)."""
+    if actor.agency is None:
+        raise Forbidden(_("只有本单位具有相应角色的工作人员才能执行此操作。"), code="role_required")
+    return actor.agency
+
+
 def _require_staff_of(actor: Actor, agency: Agency, roles: frozenset[str] = DECIDING_ROLES) -> None:
     if actor.agency is None or actor.agency.pk != agency.pk or not actor.roles & roles:
         raise Forbidden(_("只有本单位具有相应角色的工作人员才能执行此操作。"), code="role_required")
@@ -120,7 +127,7 @@ def _require_state(case: Case, *states: str) -> None:
 
 
 def _bureau() -> Agency:
-    bureau = Agency.objects.filter(kind=AgencyKind.BUREAU, is_active=True).order_by("sort_order").first()
+    bureau = the_bureau()
     if bureau is None:
         raise HallError(_("系统中没有信访局，无法分流信访事项。"), code="no_bureau", status=500)
     return bureau

@@ -23,24 +23,21 @@ from cases.models import (
     InternalNote,
     ReportStatus,
 )
+from cases.procedure import check
 from cases.services.core import (
-    STAFF_ROLES,
     Actor,
+    _acting_agency,
     _append_event,
     _locked,
     _notify,
     _now,
-    _require_bureau,
-    _require_staff_of,
-    _require_state,
     _review_body,
     _sync_index,
     _user,
 )
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.intake import AttachmentInput
-from config import clock
-from config.errors import DeadlinePassed, HallError, InvalidTransition, NotFound
+from config.errors import HallError, InvalidTransition, NotFound
 from tenants.models import Agency
 
 
@@ -50,11 +47,9 @@ def assign_handler(*, case_uuid: uuid.UUID, actor: Actor, handler: User) -> None
 
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder, frozenset({Role.LEADER, Role.ADMIN, Role.HANDLER}))
+        check("assign_handler", actor, index, case)
         if not agency_roles(handler, holder) & {Role.HANDLER, Role.LEADER}:
             raise HallError(_("承办人必须是本单位的工作人员。"), code="handler_not_member")
-        if not case.is_open:
-            raise InvalidTransition(_("已办结的信访件不能再指定承办人。"))
         now = _now()
         Assignment.objects.filter(case=case, active=True).update(active=False)
         Assignment.objects.create(
@@ -81,7 +76,7 @@ def add_note(*, case_uuid: uuid.UUID, actor: Actor, text: str) -> InternalNote:
     if not text.strip():
         raise HallError(_("备注不能为空。"), code="empty_note")
     with _locked(case_uuid) as (index, case):
-        _require_staff_of(actor, index.holder, STAFF_ROLES)
+        check("note", actor, index, case)
         return InternalNote.objects.create(
             case=case,
             author_uuid=_user(actor).uuid,
@@ -99,12 +94,7 @@ def request_extension(*, case_uuid: uuid.UUID, actor: Actor, days: int, reason: 
         raise HallError(_("请写明延期理由，该理由将告知信访人。"), code="reason_required")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.ACCEPTED)
-        if case.extension_status in (ExtensionStatus.REQUESTED, ExtensionStatus.APPROVED):
-            raise InvalidTransition(_("办理期限只能延长一次。"), code="extension_once")
-        if case.handling_due is None or clock.today() > case.handling_due:
-            raise DeadlinePassed(_("办理期限已过，不能再申请延期。"))
+        check("request_extension", actor, index, case)
         case.extension_status = ExtensionStatus.REQUESTED
         case.extension_days = days
         case.extension_reason = reason
@@ -124,10 +114,7 @@ def decide_extension(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
     """A leader approves (延期告知书 to the citizen, with the reason) or refuses the extension."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder, frozenset({Role.LEADER}))
-        _require_state(case, CaseState.ACCEPTED)
-        if case.extension_status != ExtensionStatus.REQUESTED:
-            raise InvalidTransition(_("没有待审批的延期申请。"), code="no_extension_request")
+        check("decide_extension", actor, index, case)
         if not approve:
             case.extension_status = ExtensionStatus.REFUSED
             case.save(update_fields=["extension_status"])
@@ -251,8 +238,7 @@ def reply_case(
     """信访处理意见书 (arts. 32-34): the written reply; the citizen's review window opens."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.ACCEPTED)
+        check("reply", actor, index, case)
         _write_reply(
             case,
             index,
@@ -271,13 +257,7 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
         raise HallError(_("请写明办理结果（至少10个字）。"), code="report_too_short")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        if not case.report_required:
-            raise InvalidTransition(_("该事项不需要报送办结报告。"), code="no_report_required")
-        if case.replied_at is None:
-            raise InvalidTransition(_("出具处理意见后才能报送办结报告。"), code="reply_first")
-        if case.report_status in (ReportStatus.PENDING, ReportStatus.ACCEPTED):
-            raise InvalidTransition(_("办结报告已报送。"), code="report_exists")
+        check("completion_report", actor, index, case)
         case.report_status = ReportStatus.PENDING
         case.report_text = text.strip()
         case.save(update_fields=["report_status", "report_text"])
@@ -295,9 +275,8 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
 def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool, comment: str = "") -> None:
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        bureau = _require_bureau(actor)
-        if case.report_status != ReportStatus.PENDING:
-            raise InvalidTransition(_("没有待审核的办结报告。"), code="no_pending_report")
+        check("decide_report", actor, index, case)
+        bureau = _acting_agency(actor)
         if not accept and not comment.strip():
             raise HallError(_("退回办结报告时请写明理由。"), code="reason_required")
         case.report_status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
@@ -319,7 +298,7 @@ def upload_signed_document(
     """A signed, stamped scan supersedes the generated document (both are kept)."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
+        check("upload_scan", actor, index, case)
         original = Document.objects.filter(case=case, pk=document_id, agency_code=holder.code).first()
         if original is None:
             raise NotFound(_("找不到要替换的文书。"))

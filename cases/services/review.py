@@ -9,7 +9,6 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
 from cases import clocks
 from cases.index.models import CaseIndex
 from cases.models import (
@@ -18,22 +17,19 @@ from cases.models import (
     HandlingOpinion,
     Satisfaction,
 )
+from cases.procedure import check
 from cases.services.core import (
     Actor,
     _append_event,
     _locked,
     _notify,
     _now,
-    _require_reviewer,
-    _require_staff_of,
-    _require_state,
     _review_body,
     _sync_index,
 )
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.routing import _transfer
-from config import clock
-from config.errors import DeadlinePassed, HallError, InvalidTransition, NotFound
+from config.errors import HallError, NotFound
 from tenants.models import AgencyKind
 
 
@@ -47,11 +43,7 @@ def evaluate_case(*, case_uuid: uuid.UUID, actor: Actor, satisfaction: str, comm
     if satisfaction not in Satisfaction.values:
         raise HallError(_("请选择满意、基本满意或不满意。"), code="satisfaction_required")
     with _locked(case_uuid) as (index, case):
-        _require_owner(actor, index)
-        if case.replied_at is None:
-            raise InvalidTransition(_("收到答复后才能评价。"), code="not_replied")
-        if case.satisfaction:
-            raise InvalidTransition(_("已经评价过了。"), code="already_evaluated")
+        check("evaluate", actor, index, case)
         case.satisfaction = satisfaction
         case.satisfaction_comment = comment.strip()
         case.evaluated_at = _now()
@@ -72,10 +64,7 @@ def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
     if len(reason.strip()) < 5:
         raise HallError(_("请写明不服处理意见的理由。"), code="reason_required")
     with _locked(case_uuid) as (index, case):
-        _require_owner(actor, index)
-        _require_state(case, CaseState.REPLIED)
-        if case.review_request_due is None or clock.today() > case.review_request_due:
-            raise DeadlinePassed(_("申请复查须在收到书面答复之日起30日内提出，期限已过。"))
+        check("request_review", actor, index, case)
         now = _now()
         case.review_requested_at = now
         case.review_request_reason = reason.strip()
@@ -121,8 +110,7 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         raise HallError(_("请写明复查意见的事实、理由和依据（至少10个字）。"), code="reply_too_short")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_reviewer(actor, case, holder)
-        _require_state(case, CaseState.REVIEW_REQUESTED)
+        check("answer_review", actor, index, case)
         now = _now()
         case.state = CaseState.REVIEWED
         case.review_opinion = opinion
@@ -158,10 +146,7 @@ def request_rereview(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None
     if len(reason.strip()) < 5:
         raise HallError(_("请写明不服复查意见的理由。"), code="reason_required")
     with _locked(case_uuid) as (index, case):
-        _require_owner(actor, index)
-        _require_state(case, CaseState.REVIEWED)
-        if case.rereview_request_due is None or clock.today() > case.rereview_request_due:
-            raise DeadlinePassed(_("申请复核须在收到复查意见之日起30日内提出，期限已过。"))
+        check("request_rereview", actor, index, case)
         now = _now()
         case.state = CaseState.REREVIEW_REQUESTED
         case.rereview_requested_at = now
@@ -188,8 +173,7 @@ def answer_rereview(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: s
         raise HallError(_("请写明复核意见的事实、理由和依据（至少10个字）。"), code="reply_too_short")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_reviewer(actor, case, holder, frozenset({Role.LEADER}))
-        _require_state(case, CaseState.REREVIEW_REQUESTED)
+        check("answer_rereview", actor, index, case)
         now = _now()
         case.state = CaseState.TERMINATED
         case.rereview_opinion = opinion
@@ -223,14 +207,7 @@ def close_case(*, case_uuid: uuid.UUID, actor: Actor, today: date | None = None)
     petitioner has said they are satisfied."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        if not actor.is_system:
-            _require_staff_of(actor, holder)
-        _require_state(case, CaseState.REPLIED, CaseState.REVIEWED)
-        today = today or clock.today()
-        window = case.review_request_due if case.state == CaseState.REPLIED else case.rereview_request_due
-        satisfied = case.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
-        if not satisfied and window is not None and today <= window:
-            raise InvalidTransition(_("信访人申请复查或复核的期限尚未届满，暂不能办结。"), code="window_open")
+        check("close", actor, index, case, today)
         case.state = CaseState.CLOSED
         case.closed_at = _now()
         case.save(update_fields=["state", "closed_at"])

@@ -25,26 +25,23 @@ from cases.models import (
     PetitionType,
     RoutingMode,
 )
+from cases.procedure import check
 from cases.services.acceptance import _check_refusal, _refuse
 from cases.services.core import (
-    STAFF_ROLES,
     Actor,
+    _acting_agency,
     _append_event,
     _bureau,
     _locked,
     _notify,
     _now,
     _reported_unit,
-    _require_bureau,
-    _require_staff_of,
-    _require_state,
     _sync_index,
 )
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.handling import _write_reply
 from cases.services.intake import _record_repeat
-from config import clock
-from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
+from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency
 
 # --- Moving a case between agency schemas -----------------------------------------------------------
@@ -150,9 +147,7 @@ def register_case(*, case_uuid: uuid.UUID, actor: Actor) -> None:
     """登记 (art. 21): the bureau records an arrived petition. Its routing clock runs from receipt."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_bureau(actor, STAFF_ROLES)
-        _require_staff_of(actor, holder, STAFF_ROLES)
-        _require_state(case, CaseState.SUBMITTED)
+        check("register", actor, index, case)
         case.state = CaseState.REGISTERED
         case.registered_at = _now()
         case.save(update_fields=["state", "registered_at"])
@@ -181,9 +176,7 @@ def forward_case(
         raise HallError(_("请选择转送或交办。"), code="invalid_mode")
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
-        _require_bureau(actor)
-        _require_staff_of(actor, bureau)
-        _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
+        check("route", actor, index, case)
         _check_target(case, source=bureau, target=target)
         now = _now()
         if mode == RoutingMode.ASSIGN:
@@ -243,10 +236,7 @@ def send_to_bureau(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
     """A petition filed directly with an agency that is not its business goes to the bureau."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
-        if case.routed_by:
-            raise InvalidTransition(_("信访局转来的事项请通过“分流异议”退回。"), code="use_objection")
+        check("send_to_bureau", actor, index, case)
         if not reason.strip():
             raise HallError(_("请说明不属于本单位职责的理由。"), code="reason_required")
         bureau = _bureau()
@@ -270,9 +260,7 @@ def reply_directly(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: st
     """The bureau answers the petition itself (e.g. a consultation) with a handling opinion."""
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
-        _require_bureau(actor)
-        _require_staff_of(actor, bureau)
-        _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
+        check("reply_directly", actor, index, case)
         now = _now()
         case.registered_at = case.registered_at or now
         case.routed_at = case.acceptance_decided_at = case.accepted_at = now
@@ -284,9 +272,7 @@ def not_accept_by_bureau(*, case_uuid: uuid.UUID, actor: Actor, channel: str, re
     _check_refusal(channel, reason)
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
-        _require_bureau(actor)
-        _require_staff_of(actor, bureau)
-        _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
+        check("not_accept_by_bureau", actor, index, case)
         case.registered_at = case.registered_at or _now()
         case.routed_at = _now()
         _refuse(
@@ -310,9 +296,7 @@ def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str)
         raise HallError(_("不能与自身合并。"), code="same_case")
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
-        _require_bureau(actor)
-        _require_staff_of(actor, bureau)
-        _require_state(case, CaseState.SUBMITTED, CaseState.REGISTERED)
+        check("merge", actor, index, case)
         if case.identity_protected != (target_index.petition_type == PetitionType.REPORT):
             # A report merged with an ordinary petition (or one into a report) would tie the reporter
             # to a named petitioner (arts. 30, 46).
@@ -347,8 +331,7 @@ def sign_case(*, case_uuid: uuid.UUID, actor: Actor) -> None:
     """签收: the agency acknowledges receipt of a routed or directly filed petition."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder, STAFF_ROLES)
-        _require_state(case, CaseState.RECEIVED)
+        check("sign", actor, index, case)
         case.state = CaseState.SIGNED
         case.signed_at = _now()
         case.save(update_fields=["state", "signed_at"])
@@ -368,12 +351,7 @@ def object_to_routing(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> Non
         raise HallError(_("请写明异议理由。"), code="reason_required")
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        _require_staff_of(actor, holder)
-        _require_state(case, CaseState.RECEIVED, CaseState.SIGNED)
-        if not case.routed_by:
-            raise InvalidTransition(_("直接向本单位提出的事项请使用“移交信访局”。"), code="not_routed")
-        if case.objection_due is None or clock.today() > case.objection_due:
-            raise DeadlinePassed(_("分流异议须在收到之日起5个工作日内提出，期限已过。"))
+        check("object", actor, index, case)
         case.state = CaseState.OBJECTED
         case.objection_reason = reason
         case.signed_at = case.signed_at or _now()
@@ -394,8 +372,8 @@ def decide_objection(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
     agency keeps it and its acceptance clock continues."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
-        bureau = _require_bureau(actor)
-        _require_state(case, CaseState.OBJECTED)
+        check("decide_objection", actor, index, case)
+        bureau = _acting_agency(actor)
         if approve:
             now = _now()
             case.routing_due = clocks.routing_due(now)
