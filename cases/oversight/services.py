@@ -162,7 +162,8 @@ def issue_supervision(
             _("%(kind)s：%(message)s（请于%(due)s前反馈）")
             % {"kind": item.get_kind_display(), "message": message, "due": answer_due.isoformat()}
         )
-        for case in cases:
+        # Many cases in one transaction: locked in case_uuid order, the same order everywhere.
+        for case in sorted(cases, key=lambda c: c["uuid"]):
             record_supervision_event(
                 case_uuid=case["uuid"],
                 actor=actor,

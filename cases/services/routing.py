@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
@@ -294,6 +295,15 @@ def merge_case(*, case_uuid: uuid.UUID, actor: Actor, into_tracking_number: str)
         raise NotFound(_("找不到编号为 %(n)s 的信访件。") % {"n": into_tracking_number})
     if str(target_index.case_uuid) == str(case_uuid):
         raise HallError(_("不能与自身合并。"), code="same_case")
+    # One transaction: the merged case and the repeat noted on the kept one commit together. Both index
+    # rows are locked first, in case_uuid order, so two merges of the same pair cannot deadlock.
+    with transaction.atomic():
+        pair = sorted([str(case_uuid), str(target_index.case_uuid)])
+        list(CaseIndex.objects.select_for_update().filter(case_uuid__in=pair).order_by("case_uuid"))
+        _merge_locked(case_uuid, actor, target_index)
+
+
+def _merge_locked(case_uuid: uuid.UUID, actor: Actor, target_index: CaseIndex) -> None:
     with _locked(case_uuid) as (index, case):
         bureau = index.holder
         check("merge", actor, index, case)
