@@ -71,6 +71,14 @@ class DeadlineSerializer(serializers.Serializer):
     article = serializers.IntegerField()
 
 
+class AllowedActionSerializer(serializers.Serializer):
+    """Whether the caller may take one action now; if not, the refusal's code and reason."""
+
+    allowed = serializers.BooleanField()
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
 class CaseDetailSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     tracking_number = serializers.CharField()
@@ -86,6 +94,10 @@ class CaseDetailSerializer(serializers.Serializer):
     timeline = TimelineStepSerializer(many=True)
     documents = DocumentSerializer(many=True)
     deadlines = DeadlineSerializer(many=True)
+    allowed_actions = serializers.DictField(
+        child=AllowedActionSerializer(),
+        help_text="every action of the procedure (cases.procedure) by name: may the caller take it now",
+    )
 
 
 class FilePetitionSerializer(serializers.Serializer):

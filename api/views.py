@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
-from cases import queries, services
+from cases import procedure, queries, services
 from cases.access import case_for_agency, case_for_citizen
 from cases.services import Actor, PetitionerInput, PetitionInput
 from config.errors import HallError
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency
 
 
 def _document_rows(view, *, for_citizen: bool) -> list[dict]:
@@ -40,8 +40,10 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
     ]
 
 
-def _detail(view, *, for_citizen: bool, viewer: Agency | None = None) -> dict:
+def _detail(view, *, for_citizen: bool, actor: Actor, viewer: Agency | None = None) -> dict:
     case = view.case
+    # What this caller may do to the case today, and why not the rest (cases.procedure decides).
+    allowed = procedure.allowed_actions(actor, view.index, procedure.current_case(view, viewer))
     data = {
         "id": case.pk,
         "tracking_number": case.tracking_number,
@@ -59,6 +61,7 @@ def _detail(view, *, for_citizen: bool, viewer: Agency | None = None) -> dict:
             {**d.__dict__, "label": str(d.label), "status": str(d.status) if d.status else None}
             for d in queries.deadlines(view)
         ],
+        "allowed_actions": {name: answer.as_dict() for name, answer in allowed.items()},
     }
     if viewer is not None:
         data["petitioner"] = services.petitioner_for_staff(case, viewer)
@@ -88,7 +91,7 @@ class MyPetitions(APIView):
             if agency is None:
                 raise HallError("没有这个单位。", code="invalid_agency", status=400)
         else:
-            agency = Agency.objects.get(kind=AgencyKind.BUREAU)
+            agency = services._bureau()
         snapshot = petitioner_snapshot(request.user)
         result = services.submit_petition(
             actor=Actor.from_request(request),
@@ -119,7 +122,11 @@ class MyPetition(APIView):
 
     @extend_schema(responses=s.CaseDetailSerializer, summary="One of my petitions, with its timeline")
     def get(self, request, case_id):
-        return Response(_detail(case_for_citizen(request.user, case_id), for_citizen=True))
+        return Response(
+            _detail(
+                case_for_citizen(request.user, case_id), for_citizen=True, actor=Actor.from_request(request)
+            )
+        )
 
 
 class CitizenAction(APIView):
@@ -147,7 +154,11 @@ class CitizenAction(APIView):
             request_it(case_uuid=view.case.pk, actor=actor, reason=form.validated_data["reason"])
         else:
             raise HallError("未知操作。", code="unknown_action", status=404)
-        return Response(_detail(case_for_citizen(request.user, case_id), for_citizen=True))
+        return Response(
+            _detail(
+                case_for_citizen(request.user, case_id), for_citizen=True, actor=Actor.from_request(request)
+            )
+        )
 
 
 class AgencyCases(APIView):
@@ -167,7 +178,9 @@ class AgencyCase(APIView):
     @extend_schema(responses=s.CaseDetailSerializer, summary="A case this agency holds (petitioner masked)")
     def get(self, request, case_id):
         view = case_for_agency(request.tenant, case_id)
-        return Response(_detail(view, for_citizen=False, viewer=request.tenant))
+        return Response(
+            _detail(view, for_citizen=False, actor=Actor.from_request(request), viewer=request.tenant)
+        )
 
 
 def _target(code: str | None) -> Agency:
@@ -235,4 +248,6 @@ class AgencyCaseAction(APIView):
             return Response(
                 {"id": str(view.case.pk), "state": "transferred", "holder": after.index.holder.code}
             )
-        return Response(_detail(after, for_citizen=False, viewer=request.tenant))
+        return Response(
+            _detail(after, for_citizen=False, actor=Actor.from_request(request), viewer=request.tenant)
+        )

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 # Coverage is measured over the hall's own code; the service layer's figure is printed on its own.
 COVERED = ("cases", "api", "public_site", "tenants", "platform")
-SERVICE_LAYER = ("cases/services.py", "cases/clocks.py")
+SERVICE_LAYER = ("cases/services/*.py", "cases/clocks.py")
 # The service layer was at 95.3% when this floor was set: a change that leaves its new rules untested
 # fails the run.
 SERVICE_LAYER_FAIL_UNDER = 90.0

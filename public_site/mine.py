@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django_tenants.utils import get_public_schema_name
 
-from cases import queries
+from cases import procedure, queries
 from cases.access import case_for_citizen
 from cases.index.models import CaseIndex
 from cases.models import CaseState, EventKind
@@ -48,13 +48,10 @@ NEXT_STEP_LABELS = {
 def next_step(index: CaseIndex, *, today: date | None = None) -> tuple[str, date | None]:
     """The next date that matters to the citizen: the agency's next duty, or the citizen's own window."""
     today = today or timezone.localdate()
-    if index.state == CaseState.REPLIED and index.review_request_due and index.review_request_due >= today:
+    # The windows are the procedure's (cases.procedure): the index carries the same state and dates.
+    if procedure.window_open("request_review", index, today):
         return "review_request", index.review_request_due
-    if (
-        index.state == CaseState.REVIEWED
-        and index.rereview_request_due
-        and index.rereview_request_due >= today
-    ):
+    if procedure.window_open("request_rereview", index, today):
         return "rereview_request", index.rereview_request_due
     if index.next_due:
         return index.next_due_kind, index.next_due
@@ -95,14 +92,11 @@ def my_petitions(request):
     return render(request, "public_site/my_petitions.html", {"page": page, "rows": rows})
 
 
-def _windows(case, today: date) -> dict:
-    """Whether the review (复查, art. 35) or re-review (复核, art. 36) request window is open now."""
-    review_open = case.state == CaseState.REPLIED and bool(
-        case.review_request_due and case.review_request_due >= today
-    )
-    rereview_open = case.state == CaseState.REVIEWED and bool(
-        case.rereview_request_due and case.rereview_request_due >= today
-    )
+def _windows(case, allowed: dict, today: date) -> dict:
+    """Whether the review (复查, art. 35) or re-review (复核, art. 36) request window is open now, as
+    cases.procedure declares it."""
+    review_open = allowed["request_review"].allowed
+    rereview_open = allowed["request_rereview"].allowed
     due = case.review_request_due if review_open else case.rereview_request_due if rereview_open else None
     return {
         "review_open": review_open,
@@ -132,6 +126,7 @@ def petition_detail(
     case = view.case
     today = timezone.localdate()
     steps = queries.timeline(view, for_citizen=True)
+    allowed = procedure.allowed_actions(Actor.from_request(request), view.index, case, today)
     context = {
         # The owner's own code (case_for_citizen checked it): to follow the petition without signing in.
         "query_code": decrypt_text(view.index.query_code_encrypted),
@@ -151,11 +146,11 @@ def petition_detail(
         "attachments": queries.attachments(view, viewer_agency=None),
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
         "deadlines": [d for d in queries.deadlines(view, today=today) if d.kind != "objection"],
-        "can_evaluate": case.replied_at is not None and not case.satisfaction,
+        "can_evaluate": allowed["evaluate"].allowed,
         "evaluation_form": evaluation_form or EvaluationForm(),
         "review_form": review_form or ReviewRequestForm(),
         "action_error": error,
-        **_windows(case, today),
+        **_windows(case, allowed, today),
     }
     return render(request, "public_site/petition_detail.html", context, status=status)
 
@@ -169,7 +164,7 @@ def evaluate(request, case_uuid):
         try:
             evaluate_case(
                 case_uuid=case_uuid,
-                actor=Actor.citizen(request.user, ip=client_ip(request)),
+                actor=Actor.from_request(request),
                 satisfaction=form.cleaned_data["satisfaction"],
                 comment=form.cleaned_data["comment"],
             )
@@ -191,7 +186,7 @@ def ask_review(request, case_uuid):
         try:
             action(
                 case_uuid=case_uuid,
-                actor=Actor.citizen(request.user, ip=client_ip(request)),
+                actor=Actor.from_request(request),
                 reason=form.cleaned_data["reason"],
             )
         except HallError as exc:

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from cases.index.models import CaseIndex
 from cases.models import Case, CaseState, PetitionType
 from config.masking import mask_personal_data
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, the_bureau
 
 # Titles at least this similar (difflib ratio over letters and digits) raise the "already open" warning.
 SIMILAR_TITLE_RATIO = 0.6
@@ -36,7 +36,7 @@ def service_room_agencies() -> QuerySet[Agency]:
 
 
 def bureau() -> Agency | None:
-    return Agency.objects.filter(kind=AgencyKind.BUREAU, is_active=True).order_by("sort_order").first()
+    return the_bureau()
 
 
 def _normalized(text: str) -> str:

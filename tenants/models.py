@@ -80,6 +80,16 @@ class Agency(TenantMixin):
         return self.name_en if (language or get_language() or "").startswith("en") else self.name_zh
 
 
+def the_bureau() -> Agency | None:
+    """The city's 信访局: the one lookup every part uses (the first active one, should there be two)."""
+    return Agency.objects.filter(kind=AgencyKind.BUREAU, is_active=True).order_by("sort_order").first()
+
+
+def the_oversight_agency() -> Agency | None:
+    """The oversight office (督查室): the one lookup every part uses."""
+    return Agency.objects.filter(kind=AgencyKind.OVERSIGHT, is_active=True).order_by("sort_order").first()
+
+
 def reportable_agencies() -> models.QuerySet[Agency]:
     """The agencies a report of misconduct (检举控告) can name as the unit reported: every active agency
     of the registry. Forms and the API offer these codes; the case core accepts nothing else."""

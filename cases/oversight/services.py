@@ -19,15 +19,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from cases import procedure
 from cases import services as case_services
 from cases.access import reports_against
 from cases.index.models import CaseIndex
-from cases.models import CaseState
 from cases.oversight.models import OversightReadLog, SupervisionItem, SupervisionKind
 from cases.services import Actor, record_supervision_event
 from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, the_oversight_agency
 from workdays.rules import add_working_days
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def _require_oversight(actor: Actor) -> Agency:
 
 
 def _oversight_agency() -> Agency | None:
-    return Agency.objects.filter(kind=AgencyKind.OVERSIGHT, is_active=True).order_by("sort_order").first()
+    return the_oversight_agency()
 
 
 # --- Reads ---------------------------------------------------------------------------------------
@@ -162,7 +162,8 @@ def issue_supervision(
             _("%(kind)s：%(message)s（请于%(due)s前反馈）")
             % {"kind": item.get_kind_display(), "message": message, "due": answer_due.isoformat()}
         )
-        for case in cases:
+        # Many cases in one transaction: locked in case_uuid order, the same order everywhere.
+        for case in sorted(cases, key=lambda c: c["uuid"]):
             record_supervision_event(
                 case_uuid=case["uuid"],
                 actor=actor,
@@ -275,10 +276,11 @@ def sweep_deadlines(*, today: date | None = None) -> SweepResult:
         (result.orders if kind == SupervisionKind.ORDER else result.reminders).append(row.tracking_number)
 
     # 2. One query for replied / reviewed cases whose petitioner's window has passed (arts. 35, 36).
-    expired = CaseIndex.objects.filter(is_open=True).filter(
-        Q(state=CaseState.REPLIED, review_request_due__lt=today)
-        | Q(state=CaseState.REVIEWED, rereview_request_due__lt=today)
-    )
+    # The states and windows are the procedure's (cases.procedure); close_case checks the rest.
+    passed = Q()
+    for state, window in procedure.PETITIONER_WINDOWS.items():
+        passed |= Q(state=state, **{f"{window}__lt": today})
+    expired = CaseIndex.objects.filter(is_open=True).filter(passed)
     for case_uuid, tracking in expired.order_by("id").values_list("case_uuid", "tracking_number"):
         try:
             case_services.close_case(case_uuid=case_uuid, actor=system, today=today)

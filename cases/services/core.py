@@ -1,0 +1,299 @@
+"""The shared core every stage stands on: who acts (Actor), the role and state checks, the lock
+(index row first, then the case row in its holder's schema), the hash-chained event, the CaseIndex
+sync, the after-commit notification and the one clock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+
+from accounts.access import agency_roles
+from accounts.models import Role, User
+from cases import clocks
+from cases.audit import GENESIS, event_digest
+from cases.index.models import CaseIndex, ProtectedIdentity
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    ExtensionStatus,
+)
+from config import clock
+from config.errors import Forbidden, HallError, InvalidTransition, NotFound
+from tenants.models import Agency, AgencyKind, reported_unit_codes, the_bureau
+
+PROTECTED_NAME = "（检举人信息受保护）"
+# How documents kept in agency schemas address a reporter (检举控告): never by name (arts. 30, 46).
+REPORTER_PLACEHOLDER = "检举人"
+# Where the reporter's own named copies of documents are stored: not under any agency's prefix.
+REPORTER_STORAGE_PREFIX = "vault"
+STAFF_ROLES = frozenset({Role.HANDLER, Role.LEADER, Role.ADMIN})
+DECIDING_ROLES = frozenset({Role.HANDLER, Role.LEADER})
+
+
+# --- Actors -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, for which agency, with which roles. Citizens act for no agency."""
+
+    user: User | None
+    agency: Agency | None = None
+    roles: frozenset[str] = frozenset()
+    ip: str | None = None
+
+    @classmethod
+    def citizen(cls, user: User, *, ip: str | None = None) -> Actor:
+        return cls(user=user, ip=ip)
+
+    @classmethod
+    def staff(cls, user: User, agency: Agency, *, ip: str | None = None) -> Actor:
+        return cls(user=user, agency=agency, roles=frozenset(agency_roles(user, agency)), ip=ip)
+
+    @classmethod
+    def from_request(cls, request) -> Actor:
+        """The actor behind a web request: staff of the host's agency, or a citizen on the portal."""
+        from config.net import client_ip
+
+        ip = client_ip(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or not tenant.schema_name or tenant.kind == AgencyKind.PORTAL:
+            return cls.citizen(request.user, ip=ip)
+        return cls.staff(request.user, tenant, ip=ip)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(user=None)
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.user is not None and self.agency is None
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None
+
+
+def _user(actor: Actor) -> User:
+    if actor.user is None:
+        raise Forbidden(_("此操作须由具体工作人员执行。"), code="person_required")
+    return actor.user
+
+
+def _acting_agency(actor: Actor) -> Agency:
+    """The agency an actor acts for (after ``cases.procedure.check`` admitted its staff)."""
+    if actor.agency is None:
+        raise Forbidden(_("只有本单位具有相应角色的工作人员才能执行此操作。"), code="role_required")
+    return actor.agency
+
+
+def _require_staff_of(actor: Actor, agency: Agency, roles: frozenset[str] = DECIDING_ROLES) -> None:
+    if actor.agency is None or actor.agency.pk != agency.pk or not actor.roles & roles:
+        raise Forbidden(_("只有本单位具有相应角色的工作人员才能执行此操作。"), code="role_required")
+
+
+def _require_bureau(actor: Actor, roles: frozenset[str] = DECIDING_ROLES) -> Agency:
+    if actor.agency is None or actor.agency.kind != AgencyKind.BUREAU or not actor.roles & roles:
+        raise Forbidden(_("只有信访局具有相应角色的工作人员才能执行此操作。"), code="bureau_required")
+    return actor.agency
+
+
+def _wrong_state_message(state: str) -> str:
+    return gettext("此信访件当前状态为“%(state)s”，不能执行此操作。") % {"state": CaseState(state).label}
+
+
+# Rendered when shown, in the reader's language (services run with the official language active).
+_wrong_state = lazy(_wrong_state_message, str)
+
+
+def _require_state(case: Case, *states: str) -> None:
+    if case.state not in states:
+        raise InvalidTransition(_wrong_state(case.state), state=case.state)
+
+
+def _bureau() -> Agency:
+    bureau = the_bureau()
+    if bureau is None:
+        raise HallError(_("系统中没有信访局，无法分流信访事项。"), code="no_bureau", status=500)
+    return bureau
+
+
+def _discipline_body() -> Agency:
+    """The city's 纪检监察机关, which handles reports the bureau may not (art. 22 ¶2, art. 30)."""
+    body = Agency.objects.filter(kind=AgencyKind.DISCIPLINE, is_active=True).order_by("sort_order").first()
+    if body is None:
+        raise HallError(
+            _("系统中没有纪检监察机关，无法办理对信访局的检举控告。"), code="no_discipline_body", status=500
+        )
+    return body
+
+
+def _reported_unit(case: Case) -> frozenset[str]:
+    """The codes of the unit a report is against, with everything that belongs to it (arts. 30, 46)."""
+    return reported_unit_codes(case.reported_agency) if case.identity_protected else frozenset()
+
+
+def _reported_unit_of(case_uuid: uuid.UUID) -> frozenset[str]:
+    """The reported unit of the report filed as ``case_uuid`` (its vault row), empty for any other case."""
+    vault = ProtectedIdentity.objects.filter(case_uuid=case_uuid).values_list("reported_agency", flat=True)
+    return reported_unit_codes(vault.first() or "")
+
+
+def _review_body(case: Case) -> Agency:
+    """Who reviews (复查, 复核) for the level above: the bureau (arts. 35-36), unless the case is a report
+    against the bureau, which then may not see it again (art. 46): the discipline body (art. 30)."""
+    bureau = _bureau()
+    if bureau.code in _reported_unit(case):
+        return _discipline_body()
+    return bureau
+
+
+def _require_reviewer(
+    actor: Actor, case: Case, holder: Agency, roles: frozenset[str] = DECIDING_ROLES
+) -> None:
+    reviewer = _review_body(case)
+    if reviewer.kind == AgencyKind.BUREAU:
+        _require_bureau(actor, roles)
+    else:
+        _require_staff_of(actor, reviewer, roles)
+    _require_staff_of(actor, holder, roles)
+
+
+# --- Locking, events, index -------------------------------------------------------------------------
+
+
+@contextmanager
+def _locked(case_uuid: uuid.UUID | str) -> Iterator[tuple[CaseIndex, Case]]:
+    """Lock the index row, then the case row in its holder's schema, inside one transaction.
+
+    What the case records (event messages, document titles) is written in the official language,
+    whatever language the acting user reads.
+    """
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        try:
+            index = CaseIndex.objects.select_for_update().get(case_uuid=case_uuid)
+        except (CaseIndex.DoesNotExist, ValueError):
+            raise NotFound(_("找不到该信访件。")) from None
+        holder = Agency.objects.get(pk=index.holder_id)
+        index.holder = holder
+        with schema_context(holder.schema_name):
+            case = Case.objects.select_for_update().get(pk=index.case_uuid)
+            yield index, case
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+def _actor_label(actor: Actor) -> tuple[uuid.UUID | None, str, str]:
+    if actor.user is None:
+        return None, "system", ""
+    role = ",".join(sorted(actor.roles)) if actor.agency else "citizen"
+    return actor.user.uuid, actor.user.display_name[:50], role[:20]
+
+
+def _append_event(
+    case: Case,
+    kind: str,
+    actor: Actor,
+    *,
+    agency_code: str,
+    changes: dict[str, Any] | None = None,
+    message: str = "",
+    visible: bool = True,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """Append one hash-chained event. The caller holds the case row lock, so seq cannot race."""
+    last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    actor_uuid, actor_name, actor_role = _actor_label(actor)
+    ip_address = actor.ip
+    if case.identity_protected and actor.is_citizen:
+        # A reporter's name, account and address never enter an agency schema, not even as the author
+        # of a step: one join with their ordinary petitions would name them (arts. 30, 46).
+        actor_uuid, actor_name, ip_address = None, PROTECTED_NAME, None
+    event = CaseEvent(
+        case=case,
+        seq=seq,
+        kind=kind,
+        at=at or _now(),
+        agency_code=agency_code,
+        actor_uuid=actor_uuid,
+        actor_name=actor_name,
+        actor_role=actor_role,
+        ip_address=ip_address,
+        changes=json.loads(json.dumps(changes or {}, default=str)),
+        message=str(message),
+        visible_to_citizen=visible,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_digest(event, prev_hash)
+    event.save(force_insert=True)
+    return event
+
+
+def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
+    due, due_kind = clocks.next_due(case)
+    index.holder = holder
+    index.state = case.state
+    index.is_open = case.is_open
+    index.title = case.title
+    index.petition_type = case.petition_type
+    index.is_public = case.is_public
+    index.linked_to = case.linked_to
+    index.received_at = case.received_at
+    index.accepted_at = case.accepted_at
+    index.acceptance_decided_at = case.acceptance_decided_at
+    index.replied_at = case.replied_at
+    index.closed_at = case.closed_at
+    index.satisfaction = case.satisfaction
+    index.report_status = case.report_status
+    index.extended = case.extension_status == ExtensionStatus.APPROVED
+    for name in (
+        "routing_due",
+        "acceptance_due",
+        "objection_due",
+        "handling_due",
+        "review_request_due",
+        "review_due",
+        "rereview_request_due",
+        "rereview_due",
+    ):
+        setattr(index, name, getattr(case, name))
+    index.next_due = due
+    index.next_due_kind = due_kind
+    index.save()
+
+
+def _notify(index: CaseIndex, event_kind: str) -> None:
+    """Tell the citizen after commit (inbox and e-mail); never inside the transaction."""
+    case_uuid, citizen_id = index.case_uuid, index.citizen_id
+    if citizen_id is None:
+        return
+
+    def send() -> None:
+        from notifications.services import notify_case_event
+
+        notify_case_event(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind)
+
+    transaction.on_commit(send)
+
+
+def _in_schema_save(case: Case, agency: Agency, fields: list[str]) -> None:
+    with schema_context(agency.schema_name):
+        case.save(update_fields=fields)
