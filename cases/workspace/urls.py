@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.workspace import seal_views, views
+from cases.workspace import case_views, seal_views, settings_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -8,16 +8,18 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("inbox/", views.inbox, name="inbox"),
     path("intake/", views.intake, name="intake"),
-    path("case/<uuid:case_uuid>/", views.case_detail, name="case"),
-    path("case/<uuid:case_uuid>/act/<slug:name>/", views.case_action, name="case_action"),
-    path("settings/", views.settings_home, name="settings"),
-    path("settings/members/add/", views.member_add, name="member_add"),
-    path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("case/<uuid:case_uuid>/", case_views.case_detail, name="case"),
+    path("case/<uuid:case_uuid>/act/<slug:name>/", case_views.case_action, name="case_action"),
+    path("settings/", settings_views.settings_home, name="settings"),
+    path("settings/members/add/", settings_views.member_add, name="member_add"),
+    path("settings/members/<int:membership_id>/remove/", settings_views.member_remove, name="member_remove"),
     path("settings/seal/", seal_views.seal_settings, name="seal"),
     path("settings/seal/remove/", seal_views.seal_remove, name="seal_remove"),
     path("settings/seal/image/", seal_views.seal_image, name="seal_image"),
-    path("settings/responsibilities/", views.responsibilities, name="responsibilities"),
-    path("settings/templates/new/", views.template_edit, name="template_new"),
-    path("settings/templates/<int:template_id>/", views.template_edit, name="template_edit"),
-    path("settings/templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
+    path("settings/responsibilities/", settings_views.responsibilities, name="responsibilities"),
+    path("settings/templates/new/", settings_views.template_edit, name="template_new"),
+    path("settings/templates/<int:template_id>/", settings_views.template_edit, name="template_edit"),
+    path(
+        "settings/templates/<int:template_id>/delete/", settings_views.template_delete, name="template_delete"
+    ),
 ]

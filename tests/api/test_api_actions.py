@@ -5,7 +5,7 @@ import yaml
 
 from cases import actions, procedure
 from cases.index.models import CaseIndex
-from cases.workspace.views import ACTIONS
+from cases.workspace.case_views import ACTIONS
 from tests.cases.conftest import load_case
 
 pytest_plugins = ["tests.cases.conftest"]

@@ -69,7 +69,7 @@ def test_case_page_refusals(host_client, agency_a, agency_b, handler_a, handler_
 
 
 def _all_actions() -> list[str]:
-    from cases.workspace.views import ACTIONS
+    from cases.workspace.case_views import ACTIONS
 
     return sorted(ACTIONS)
 

@@ -1,0 +1,627 @@
+"""The case page of a workspace: every lawful action the member may take now, from the procedure's
+declaration (cases.procedure) and the action registry (cases.actions); each runs one cases.services call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.access import staff_required
+from accounts.models import User
+from cases import access, actions, clocks, procedure, queries, read_grants, services
+from cases.models import Case, CaseState, Document
+from cases.workspace import forms
+from cases.workspace import reads as ws_selectors
+from cases.workspace.common import (
+    _actor,
+    _errors_to_form,
+    _store_upload,
+    case_holder_workspace,
+)
+from cases.workspace.models import ReplyTemplate
+from config import clock
+from config.errors import HallError, NotFound
+from tenants.models import Agency, AgencyKind
+
+# --- The case page ----------------------------------------------------------------------------------
+
+
+class CaseContext:
+    """What the case page and its actions need: the case as this agency sees it, and the viewer."""
+
+    def __init__(self, request: HttpRequest, case_uuid):
+        self.request = request
+        self.tenant: Agency = request.tenant
+        self.roles = frozenset(request.agency_roles)
+        try:
+            self.view = access.case_for_agency(self.tenant, case_uuid)
+        except NotFound as exc:
+            raise Http404(str(exc)) from None
+        self.case: Case = self.view.case
+        self.today = clock.today()
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.tenant.kind == AgencyKind.BUREAU
+
+    @property
+    def holds(self) -> bool:
+        return self.view.is_holder
+
+    def has(self, roles) -> bool:
+        return bool(self.roles & roles)
+
+    @cached_property
+    def holder_case(self) -> Case | None:
+        """For the bureau, the current record of a case it routed (its objection, its report)."""
+        if self.holds or not self.is_bureau or self.case.state != CaseState.TRANSFERRED:
+            return None
+        current = procedure.current_case(self.view, self.tenant)
+        return current if current is not None and current.routed_by == self.tenant.code else None
+
+    @cached_property
+    def allowed(self) -> dict[str, procedure.Allowed | procedure.Refusal]:
+        """What this member may do to the case today, as cases.procedure declares it."""
+        current = procedure.current_case(self.view, self.tenant)
+        return procedure.allowed_actions(
+            _actor(self.request), self.view.index, current, self.today, names=procedure.STAFF_STEPS
+        )
+
+    @cached_property
+    def routing_targets(self) -> list[Agency]:
+        return ws_selectors.routing_targets(self.tenant, self.case)
+
+    @cached_property
+    def handlers(self) -> list[User]:
+        return ws_selectors.case_handlers(self.tenant)
+
+    @cached_property
+    def documents(self) -> list[Document]:
+        return queries.documents(self.view, for_citizen=False)
+
+    @cached_property
+    def replaceable_documents(self) -> list[Document]:
+        return [
+            d
+            for d in self.documents
+            if d.agency_code == self.tenant.code and d.generated and not d.superseded
+        ]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action on the case page. Whether it is offered is not decided here: cases.procedure
+    declares who may take it in which state (``ctx.allowed``); ``needs`` is only what the form needs to
+    have something to offer (a document to replace)."""
+
+    name: str
+    label: str | Promise
+    form: type[forms.ActionForm]
+    run: Callable[[CaseContext, dict], Any]
+    hint: Callable[[CaseContext], str] | None = None
+    button: str | Promise = ""
+    multipart: bool = False
+    needs: Callable[[CaseContext], bool] | None = None
+
+    def available(self, ctx: CaseContext) -> bool:
+        return ctx.allowed[self.name].allowed and (self.needs is None or self.needs(ctx))
+
+
+def _now():
+    return clock.now()
+
+
+def _hint_route(ctx: CaseContext) -> str:
+    now = _now()
+    return _(
+        "转送后，接收单位须在%(acc)s前告知是否受理，可在%(obj)s前提出分流异议（第二十二、二十三条）。"
+    ) % {
+        "acc": clocks.acceptance_due(now).isoformat(),
+        "obj": clocks.objection_due(now).isoformat(),
+    }
+
+
+def _hint_register(ctx: CaseContext) -> str:
+    due = ctx.case.routing_due
+    return _("登记后须在%(due)s前完成分流（第二十二条）。") % {"due": due.isoformat()} if due else ""
+
+
+def _hint_reply(ctx: CaseContext) -> str:
+    return _("答复后，信访人可在%(due)s前申请复查（第三十五条）。") % {
+        "due": clocks.review_request_due(_now()).isoformat()
+    }
+
+
+def _hint_accept(ctx: CaseContext) -> str:
+    return _("受理后须在%(due)s前书面答复（60日，第三十四条）。") % {
+        "due": clocks.handling_due(_now()).isoformat()
+    }
+
+
+def _hint_extension(ctx: CaseContext) -> str:
+    if ctx.case.accepted_at is None:
+        return ""
+    longest = clocks.handling_due(ctx.case.accepted_at, clocks.MAX_EXTENSION_DAYS)
+    return _("只能延期一次，最长30日（至%(due)s），须经负责人批准并告知信访人理由。") % {
+        "due": longest.isoformat()
+    }
+
+
+def _hint_decide_extension(ctx: CaseContext) -> str:
+    if ctx.case.accepted_at is None or not ctx.case.extension_days:
+        return ""
+    new_due = clocks.handling_due(ctx.case.accepted_at, ctx.case.extension_days)
+    return _("申请延长%(days)s日：批准后办理期限延至%(due)s。理由：%(reason)s") % {
+        "days": ctx.case.extension_days,
+        "due": new_due.isoformat(),
+        "reason": ctx.case.extension_reason,
+    }
+
+
+def _hint_object(ctx: CaseContext) -> str:
+    due = ctx.case.objection_due
+    return _("须在%(due)s前提出（5个工作日，第二十三条）。") % {"due": due.isoformat()} if due else ""
+
+
+def _hint_objection_ruling(ctx: CaseContext) -> str:
+    current = ctx.holder_case
+    return _("异议理由：%(reason)s") % {"reason": current.objection_reason} if current else ""
+
+
+def _hint_report(ctx: CaseContext) -> str:
+    current = ctx.holder_case
+    return current.report_text if current else ""
+
+
+def _decided(data: dict) -> bool:
+    return data["decision"] == "approve"
+
+
+def _target(ctx: CaseContext, code: str) -> Agency:
+    for agency in ctx.routing_targets:
+        if agency.code == code:
+            return agency
+    raise HallError(_("请选择接收单位。"), code="invalid_agency", fields={"target": _("请选择接收单位。")})
+
+
+def _handler(ctx: CaseContext, value: str) -> User:
+    for person in ctx.handlers:
+        if str(person.uuid) == value:
+            return person
+    raise HallError(_("承办人必须是本单位的工作人员。"), code="handler_not_member")
+
+
+def _a(ctx: CaseContext) -> services.Actor:
+    return _actor(ctx.request)
+
+
+def _run(
+    name: str, build: Callable[[CaseContext, dict], Any], done: Callable[[CaseContext, dict], Any]
+) -> Callable[[CaseContext, dict], Any]:
+    """Take action ``name`` through the registry (cases.actions) with the input built from the form,
+    and say what was done."""
+
+    def run(ctx: CaseContext, data: dict) -> Any:
+        outcome = actions.perform(name, case_uuid=ctx.case.pk, actor=_a(ctx), data=build(ctx, data))
+        return done(ctx, data) if done is not None else outcome
+
+    return run
+
+
+def _say(message: Callable[[dict], str]) -> Callable[[CaseContext, dict], str]:
+    return lambda ctx, data: message(data)
+
+
+def _no_input(ctx: CaseContext, data: dict) -> actions.NoInput:
+    return actions.NoInput()
+
+
+def _opinion(ctx: CaseContext, data: dict) -> actions.OpinionInput:
+    return actions.OpinionInput(opinion=data["opinion"], text=data["text"])
+
+
+def _reason(ctx: CaseContext, data: dict) -> actions.ReasonInput:
+    return actions.ReasonInput(reason=data["reason"])
+
+
+def _lawful_channel(ctx: CaseContext, data: dict) -> actions.LawfulChannelInput:
+    return actions.LawfulChannelInput(channel=data["channel"], reason=data["reason"])
+
+
+def _decision(ctx: CaseContext, data: dict) -> actions.DecisionInput:
+    return actions.DecisionInput(approve=_decided(data), comment=data["comment"])
+
+
+def _text(ctx: CaseContext, data: dict) -> actions.TextInput:
+    return actions.TextInput(text=data["text"])
+
+
+def _route(ctx: CaseContext, data: dict) -> actions.RouteInput:
+    return actions.RouteInput(
+        target=_target(ctx, data["target"]),
+        mode=data["mode"],
+        assignment_due=data["assignment_due"],
+        report_required=data["report_required"],
+        message=data["message"],
+    )
+
+
+def _reply(ctx: CaseContext, data: dict) -> actions.ReplyInput:
+    return actions.ReplyInput(
+        opinion=data["opinion"],
+        text=data["text"],
+        attachments=tuple(_store_upload(ctx.request, upload) for upload in data.get("files") or []),
+    )
+
+
+def _scan(ctx: CaseContext, data: dict) -> actions.ScanInput:
+    return actions.ScanInput(document_id=data["document"], upload=_store_upload(ctx.request, data["file"]))
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "register",
+            pgettext_lazy("workspace action", "登记"),
+            forms.EmptyForm,
+            _run("register", _no_input, _say(lambda d: _("已登记。"))),
+            _hint_register,
+        ),
+        Action(
+            "route",
+            pgettext_lazy("workspace action", "转送或交办"),
+            forms.RouteForm,
+            _run(
+                "route",
+                _route,
+                lambda c, d: _("已转送至%(agency)s。") % {"agency": _target(c, d["target"]).name_zh},
+            ),
+            _hint_route,
+        ),
+        Action(
+            "reply_directly",
+            pgettext_lazy("workspace action", "直接答复"),
+            forms.OpinionForm,
+            _run(
+                "reply_directly",
+                _opinion,
+                _say(lambda d: _("已直接答复，信访处理意见书已生成并通知信访人。")),
+            ),
+            _hint_reply,
+        ),
+        Action(
+            "not_accept_by_bureau",
+            pgettext_lazy("workspace action", "不予受理（告知法定途径）"),
+            forms.LawfulChannelForm,
+            _run(
+                "not_accept_by_bureau",
+                _lawful_channel,
+                _say(lambda d: _("已不予受理，告知书已生成并通知信访人。")),
+            ),
+        ),
+        Action(
+            "merge",
+            pgettext_lazy("workspace action", "合并到已有信访件"),
+            forms.MergeForm,
+            _run(
+                "merge",
+                lambda c, d: actions.MergeInput(into_tracking_number=d["into_tracking_number"]),
+                _say(lambda d: _("已合并。")),
+            ),
+        ),
+        Action(
+            "sign",
+            pgettext_lazy("workspace action", "签收"),
+            forms.EmptyForm,
+            _run("sign", _no_input, _say(lambda d: _("已签收。"))),
+            lambda c: (
+                _("须在%(due)s前告知是否受理（第二十三条）。") % {"due": c.case.acceptance_due.isoformat()}
+                if c.case.acceptance_due
+                else ""
+            ),
+        ),
+        Action(
+            "object",
+            pgettext_lazy("workspace action", "分流异议（退回信访局）"),
+            forms.ReasonForm,
+            _run("object", _reason, _say(lambda d: _("已提出分流异议，等待信访局审核。"))),
+            _hint_object,
+        ),
+        Action(
+            "send_to_bureau",
+            pgettext_lazy("workspace action", "移交信访局"),
+            forms.ReasonForm,
+            _run("send_to_bureau", _reason, _say(lambda d: _("已移交信访局分流。"))),
+        ),
+        Action(
+            "accept",
+            pgettext_lazy("workspace action", "受理"),
+            forms.AcceptForm,
+            _run(
+                "accept",
+                lambda c, d: actions.AcceptInput(message=d["message"]),
+                _say(lambda d: _("已受理，受理告知书已生成并通知信访人。")),
+            ),
+            _hint_accept,
+        ),
+        Action(
+            "not_accept",
+            pgettext_lazy("workspace action", "不予受理"),
+            forms.LawfulChannelForm,
+            _run("not_accept", _lawful_channel, _say(lambda d: _("已不予受理，告知书已生成并通知信访人。"))),
+        ),
+        Action(
+            "assign_handler",
+            pgettext_lazy("workspace action", "指定承办人"),
+            forms.AssignHandlerForm,
+            _run(
+                "assign_handler",
+                lambda c, d: actions.HandlerInput(handler=_handler(c, d["handler"])),
+                _say(lambda d: _("已指定承办人。")),
+            ),
+        ),
+        Action(
+            "request_extension",
+            pgettext_lazy("workspace action", "申请延期"),
+            forms.ExtensionForm,
+            _run(
+                "request_extension",
+                lambda c, d: actions.ExtensionInput(days=d["days"], reason=d["reason"]),
+                _say(lambda d: _("已提交延期申请，等待负责人审批。")),
+            ),
+            _hint_extension,
+        ),
+        Action(
+            "decide_extension",
+            pgettext_lazy("workspace action", "审批延期申请"),
+            forms.DecisionForm,
+            _run(
+                "decide_extension",
+                _decision,
+                _say(
+                    lambda d: (
+                        _("已批准延期，延期告知书已生成并通知信访人。")
+                        if _decided(d)
+                        else _("已不批准延期。")
+                    )
+                ),
+            ),
+            _hint_decide_extension,
+        ),
+        Action(
+            "reply",
+            pgettext_lazy("workspace action", "出具处理意见（答复）"),
+            forms.ReplyForm,
+            _run("reply", _reply, _say(lambda d: _("已答复，信访处理意见书已生成并通知信访人。"))),
+            _hint_reply,
+            multipart=True,
+        ),
+        Action(
+            "completion_report",
+            pgettext_lazy("workspace action", "报送办结报告"),
+            forms.ReportForm,
+            _run("completion_report", _text, _say(lambda d: _("已报送办结报告。"))),
+        ),
+        Action(
+            "upload_scan",
+            pgettext_lazy("workspace action", "上传签章扫描件"),
+            forms.ScanForm,
+            _run("upload_scan", _scan, _say(lambda d: _("已上传签章扫描件，替换了系统生成的文书。"))),
+            multipart=True,
+            needs=lambda c: bool(c.replaceable_documents),
+        ),
+        Action(
+            "close",
+            pgettext_lazy("workspace action", "办结"),
+            forms.EmptyForm,
+            _run("close", _no_input, _say(lambda d: _("已办结。"))),
+        ),
+        Action(
+            "answer_review",
+            pgettext_lazy("workspace action", "出具复查意见"),
+            forms.OpinionForm,
+            _run("answer_review", _opinion, _say(lambda d: _("已出具复查意见。"))),
+        ),
+        Action(
+            "answer_rereview",
+            pgettext_lazy("workspace action", "出具复核意见（终结）"),
+            forms.OpinionForm,
+            _run("answer_rereview", _opinion, _say(lambda d: _("已出具复核意见，信访事项终结。"))),
+        ),
+        Action(
+            "decide_objection",
+            pgettext_lazy("workspace action", "审核分流异议"),
+            forms.DecisionForm,
+            _run(
+                "decide_objection",
+                _decision,
+                _say(
+                    lambda d: (
+                        _("异议成立，信访件已退回信访局重新分流。")
+                        if _decided(d)
+                        else _("异议不成立，由原单位继续办理。")
+                    )
+                ),
+            ),
+            _hint_objection_ruling,
+        ),
+        Action(
+            "decide_report",
+            pgettext_lazy("workspace action", "审核办结报告"),
+            forms.DecisionForm,
+            _run(
+                "decide_report",
+                _decision,
+                _say(lambda d: _("办结报告已通过。") if _decided(d) else _("办结报告已退回。")),
+            ),
+            _hint_report,
+        ),
+        Action(
+            "note",
+            pgettext_lazy("workspace action", "添加内部备注"),
+            forms.NoteForm,
+            _run("note", _text, _say(lambda d: _("已添加备注。"))),
+        ),
+        Action(
+            "identity",
+            pgettext_lazy("workspace action", "查看检举人身份"),
+            forms.IdentityForm,
+            # The identity itself is the outcome: the page shows it (and the read is logged).
+            _run("identity", lambda c, d: actions.PurposeInput(purpose=d["purpose"]), None),
+        ),
+    ]
+}
+# Every action the workspace offers is one of the registry's (and so of the API's).
+if not set(ACTIONS) <= set(actions.REGISTRY):  # pragma: no cover - a programming error
+    raise RuntimeError(
+        f"workspace actions missing from cases.actions: {set(ACTIONS) - set(actions.REGISTRY)}"
+    )
+
+
+def _case_url(case_uuid) -> str:
+    return reverse("workspace:case", kwargs={"case_uuid": case_uuid})
+
+
+def _reply_initial(request: HttpRequest) -> dict[str, str]:
+    template_id = request.GET.get("template", "")
+    if not (template_id.isascii() and template_id.isdigit()):
+        return {}
+    template = ReplyTemplate.objects.filter(pk=int(template_id), agency=request.tenant).first()
+    return {"opinion": template.opinion, "text": template.body} if template else {}
+
+
+def _render_case(
+    request: HttpRequest,
+    ctx: CaseContext,
+    *,
+    bound: dict[str, forms.ActionForm] | None = None,
+    identity: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    from filestore.services import download_url
+
+    bound = bound or {}
+    reply_initial = _reply_initial(request)
+    actions = []
+    for action in ACTIONS.values():
+        if action.name not in bound and not action.available(ctx):
+            continue
+        initial = reply_initial if action.name in ("reply", "reply_directly") else None
+        form = bound.get(action.name) or action.form(ctx=ctx, initial=initial, prefix=action.name)
+        actions.append(
+            {
+                "action": action,
+                "form": form,
+                "hint": action.hint(ctx) if action.hint else "",
+                "url": reverse(
+                    "workspace:case_action", kwargs={"case_uuid": ctx.case.pk, "name": action.name}
+                ),
+            }
+        )
+    # Why an action this member could take is not open now (a window passed, a step still missing):
+    # the procedure's reason, in the reader's language. Role and state refusals are not listed.
+    blocked = [
+        (action.label, str(answer.message))
+        for action in ACTIONS.values()
+        if isinstance(answer := ctx.allowed[action.name], procedure.Refusal)
+        and answer.code not in procedure.NOT_FOR_THIS_VIEWER
+    ]
+    view = ctx.view
+    documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
+    attachments = [
+        {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
+        for a in queries.attachments(view, viewer_agency=ctx.tenant)
+    ]
+    suggestions = []
+    if ctx.allowed["route"].allowed:
+        suggestions = ws_selectors.suggest_agencies(ctx.case)
+    current_holder = view.index.holder if not ctx.holds else None
+    context = {
+        "ctx": ctx,
+        "blocked": blocked,
+        "case": ctx.case,
+        "index": view.index,
+        "is_holder": ctx.holds,
+        "current_holder": current_holder,
+        "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant, contact=ctx.holds),
+        "identity": identity,
+        "deadlines": queries.deadlines(view),
+        "documents": documents,
+        "attachments": attachments,
+        "timeline": queries.timeline(ctx.view, for_citizen=False, contact=ctx.holds),
+        "notes": ws_selectors.notes(view) if ctx.holds else [],
+        "actions": actions,
+        "suggestions": suggestions,
+        "templates": list(ReplyTemplate.objects.filter(agency=ctx.tenant))
+        if any(a["action"].name in ("reply", "reply_directly") for a in actions)
+        else [],
+        "holder_case": ctx.holder_case,
+        "colour": queries.deadline_colour(view.index) if ctx.holds else "",
+    }
+    return render(request, "workspace/case.html", context, status=status)
+
+
+@staff_required()
+@case_holder_workspace
+@never_cache
+def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
+    ctx = CaseContext(request, case_uuid)
+    identity = None
+    if ACTIONS["identity"].available(ctx):
+        # A reporter's identity, while the logged read (the identity action) granted this session.
+        identity = read_grants.granted_read(request, kind=read_grants.IDENTITY_READ, case_uuid=ctx.case.pk)
+    return _render_case(request, ctx, identity=identity)
+
+
+@staff_required()
+@case_holder_workspace
+@require_POST
+def case_action(request: HttpRequest, case_uuid, name: str) -> HttpResponse:
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404(_("没有这个操作。"))
+    ctx = CaseContext(request, case_uuid)
+    if action.multipart and not action.available(ctx):
+        # The service would refuse it (and says precisely why for every other action); refusing an
+        # upload action here keeps the files of a refused action out of storage.
+        refused = ctx.allowed[action.name]
+        messages.error(
+            request,
+            str(refused.message)
+            if isinstance(refused, procedure.Refusal)
+            else _("您现在不能对此信访件执行该操作。"),
+        )
+        return _render_case(request, ctx, status=409)
+    form = action.form(request.POST, request.FILES, ctx=ctx, prefix=action.name)
+    status = 400
+    if form.is_valid():
+        try:
+            outcome = action.run(ctx, form.cleaned_data)
+        except HallError as exc:
+            _errors_to_form(form, exc)
+            status = exc.status
+        else:
+            if isinstance(outcome, dict):
+                # The protected identity (arts. 30, 46), read and logged once: granted to this session
+                # for a few minutes, encrypted, and shown by a redirect so that a reload does not
+                # read (and log) it again.
+                read_grants.grant_read(
+                    request, kind=read_grants.IDENTITY_READ, case_uuid=ctx.case.pk, data=outcome
+                )
+                return redirect(_case_url(ctx.case.pk) + "#petitioner-h")
+            messages.success(request, str(outcome))
+            return redirect(_case_url(ctx.case.pk))
+    return _render_case(request, ctx, bound={name: form}, status=status)
