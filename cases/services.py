@@ -288,17 +288,13 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
 
 
 def _notify(index: CaseIndex, event_kind: str) -> None:
-    """Tell the citizen after commit (inbox and e-mail); never inside the transaction."""
-    case_uuid, citizen_id = index.case_uuid, index.citizen_id
-    if citizen_id is None:
+    """Tell the citizen (inbox, e-mail, SMS by their choice): the worker does it after commit, and
+    nothing is enqueued if the transaction rolls back (notifications.services.enqueue_case_event)."""
+    if index.citizen_id is None:
         return
+    from notifications.services import enqueue_case_event
 
-    def send() -> None:
-        from notifications.services import notify_case_event
-
-        notify_case_event(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind)
-
-    transaction.on_commit(send)
+    enqueue_case_event(case_uuid=index.case_uuid, citizen_id=index.citizen_id, event_kind=event_kind)
 
 
 # --- Documents --------------------------------------------------------------------------------------

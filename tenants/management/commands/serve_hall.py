@@ -1,4 +1,9 @@
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -31,9 +36,28 @@ class Command(BaseCommand):
         # DEBUG is off here as in production: WhiteNoise serves the collected, hashed static files.
         call_command("collectstatic", interactive=False, verbosity=0)
         self._banner()
-        if not options["no_serve"]:
-            host = os.environ.get("HOST", "127.0.0.1")
+        if options["no_serve"]:
+            return
+        host = os.environ.get("HOST", "127.0.0.1")
+        # SIGTERM (a service manager, `kill`) ends the server like Ctrl-C does, so the finally below
+        # stops the worker too.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        worker = self._start_background_work()
+        try:
             call_command("runserver", f"{host}:{settings.HALL_PORT}", use_reloader=False)
+        finally:
+            stop_worker(worker)
+
+    def _start_background_work(self) -> subprocess.Popen | None:
+        """Start what runs beside the web server: the Celery worker with beat. Other background work
+        that starts with the server (a demo-history seeder, ...) goes here too."""
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            self.stdout.write("  Tasks run inline (CELERY_TASK_ALWAYS_EAGER): no worker started.")
+            return None
+        worker = start_worker(beat=True)
+        broker = settings.CELERY_BROKER_URL.split("@")[-1]  # never print a broker password
+        self.stdout.write(f"  Celery worker and beat started (pid {worker.pid}, broker {broker})")
+        return worker
 
     def _banner(self) -> None:
         out = self.stdout.write
@@ -49,3 +73,71 @@ class Command(BaseCommand):
             out(f"    {demo.email:28} {where:6} {', '.join(demo.roles) or 'citizen'}")
         out("  *.localhost resolves to 127.0.0.1 in Chromium and Firefox; for curl use --resolve.")
         out("=" * 72)
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # Linux: the worker is sent SIGTERM if serve_hall itself is killed (even by SIGKILL): no orphans.
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def worker_command(*, beat: bool, queue: str | None = None, concurrency: int = 2) -> list[str]:
+    """The Celery worker command line (from the virtualenv that runs this process)."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--workdir",
+        str(Path(settings.ROOT_DIR) / "platform"),
+        "-A",
+        "config.celery_app",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        queue or settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--hostname",
+        f"hall-{os.getpid()}@%h",
+    ]
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # The folder broker has no broadcast: no remote control, no worker-to-worker chatter.
+        command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    if beat:
+        command += ["--beat", "--schedule", str(Path(settings.DATA_DIR) / "celerybeat-schedule")]
+    return command
+
+
+def start_worker(*, beat: bool, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+    """The worker in a process group of its own (so stopping it stops its pool processes too)."""
+    return subprocess.Popen(  # noqa: S603
+        worker_command(beat=beat, **kwargs),
+        env=env,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    )
+
+
+def stop_worker(worker: subprocess.Popen | None, *, timeout: float = 20.0) -> None:
+    """Warm shutdown (SIGTERM: finish the running tasks), then SIGKILL for the whole group."""
+    if worker is None or worker.poll() is not None:
+        return
+    # The main process only: it stops its pool and beat itself; the group is killed if it hangs.
+    worker.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.2)
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)  # what is left of the group (pool processes too)
+    except ProcessLookupError:
+        pass
+    worker.wait(timeout=10)

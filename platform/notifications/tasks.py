@@ -1,0 +1,69 @@
+"""The worker's side of the notifications: writing the inbox row and its deliveries, and sending each.
+
+Every task is acknowledged late and idempotent (the keys in notifications.services), so a message
+redone after a lost worker has one effect. A failed delivery is retried with exponential backoff,
+then waits in the staff's list of failed deliveries (notifications.views.failed_deliveries).
+"""
+
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from notifications import services
+from notifications.models import DeliveryStatus
+
+# A database that is briefly away (a restart, a failover) is retried like a gateway outage.
+_TRANSIENT = (DatabaseError,)
+
+
+@shared_task(
+    bind=True,
+    name="notifications.deliver_case_event",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
+    note = services.notify_case_event(
+        case_uuid=uuid.UUID(case_uuid), citizen_id=citizen_id, event_kind=event_kind, key=key
+    )
+    return str(note.pk) if note else None
+
+
+@shared_task(
+    bind=True,
+    name="notifications.notify_staff",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_staff(self, *, user_ids: list[int], kind: str, subject: str, body: str, key: str) -> int:
+    return services.notify_staff(user_ids=user_ids, kind=kind, subject=subject, body=body, key=key)
+
+
+@shared_task(
+    bind=True,
+    name="notifications.send_delivery",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_delivery(self, delivery_id: str) -> str:
+    status = services.attempt_delivery(delivery_id=uuid.UUID(delivery_id))
+    # Inline (eager) runs do not wait and retry: the failure is recorded and listed for staff.
+    if status == DeliveryStatus.FAILED and not self.request.is_eager:
+        retries = self.request.retries
+        if retries < settings.HALL_DELIVERY_MAX_RETRIES:
+            raise self.retry(
+                countdown=settings.HALL_DELIVERY_RETRY_BASE_SECONDS * 2**retries,
+                max_retries=settings.HALL_DELIVERY_MAX_RETRIES,
+            )
+    return status
