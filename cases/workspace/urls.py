@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.workspace import views
+from cases.workspace import delivery_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("settings/templates/new/", views.template_edit, name="template_new"),
     path("settings/templates/<int:template_id>/", views.template_edit, name="template_edit"),
     path("settings/templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
+    path("deliveries/failed/", delivery_views.failed_deliveries, name="failed_deliveries"),
+    path("deliveries/<uuid:delivery_id>/resend/", delivery_views.resend_delivery, name="resend_delivery"),
 ]

@@ -135,6 +135,40 @@ def notify_case_event(
     )
 
 
+# What staff hear about steps that concern their agency: subject and body, with the tracking number
+# (n) and the title (t, its personal data masked: e-mail leaves the hall).
+_STAFF_MESSAGES = {
+    "case_arrived": (
+        gettext_lazy("新信访件待办理：%(n)s"),
+        gettext_lazy("信访件 %(n)s“%(t)s”已到达本单位，请登录工作台办理。"),
+    ),
+    "supervision": (
+        gettext_lazy("督办：%(n)s"),
+        gettext_lazy("本单位收到%(k)s，涉及信访件 %(n)s，请于%(d)s前反馈。请登录工作台查看。"),
+    ),
+}
+
+
+def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str) -> None:
+    """After commit, tell every member of the agency (inbox row and e-mail) about ``kind``.
+
+    ``key`` names the step (a case event, a supervision item): one message per person and step."""
+    from notifications.tasks import notify_agency_staff
+
+    subject_text, body_text = _STAFF_MESSAGES[kind]
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**values, "t": mask_personal_data(values.get("t", ""))}
+        subject, body = str(subject_text) % values, str(body_text) % values
+    kwargs = {"agency_id": agency_id, "kind": kind, "subject": subject, "body": body, "key": key}
+    transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs))
+
+
+def agency_member_ids(agency_id: int) -> list[int]:
+    from accounts.models import Membership
+
+    return sorted(set(Membership.objects.filter(agency_id=agency_id).values_list("user_id", flat=True)))
+
+
 def notify_staff(*, user_ids: list[int], kind: str, subject: str, body: str, key: str) -> int:
     """Tell staff of an agency about a step that concerns it (inbox row and e-mail); returns how
     many were told. ``key`` names the step: one row per person and step, whatever the retries."""

@@ -13,6 +13,7 @@ from django.db import DatabaseError
 
 from notifications import services
 from notifications.models import DeliveryStatus
+from notifications.sms import SmsError, sms_backend
 
 # A database that is briefly away (a restart, a failover) is retried like a gateway outage.
 _TRANSIENT = (DatabaseError,)
@@ -49,6 +50,21 @@ def notify_staff(self, *, user_ids: list[int], kind: str, subject: str, body: st
 
 @shared_task(
     bind=True,
+    name="notifications.notify_agency_staff",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_agency_staff(self, *, agency_id: int, kind: str, subject: str, body: str, key: str) -> int:
+    return services.notify_staff(
+        user_ids=services.agency_member_ids(agency_id), kind=kind, subject=subject, body=body, key=key
+    )
+
+
+@shared_task(
+    bind=True,
     name="notifications.send_delivery",
     acks_late=True,
     reject_on_worker_lost=True,
@@ -67,3 +83,25 @@ def send_delivery(self, delivery_id: str) -> str:
                 max_retries=settings.HALL_DELIVERY_MAX_RETRIES,
             )
     return status
+
+
+@shared_task(
+    bind=True,
+    name="notifications.send_sms_code",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(SmsError,),
+    retry_backoff=2,
+    max_retries=3,
+)
+def send_sms_code(self, *, phone: str, template: str, params: dict[str, str], key: str) -> str:
+    """A sign-in or verification code: sent once per code (the key), retried briefly, not recorded
+    as a Delivery (the code must not sit in a table staff can read)."""
+    from django.core.cache import cache
+
+    done = f"hall:sms-code-sent:{key}"
+    if cache.get(done):
+        return "sent"
+    sms_backend().send(phone=phone, template=template, params=params)
+    cache.set(done, 1, 3600)
+    return "sent"
