@@ -274,7 +274,7 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("HALL_CELERY_QUEUE", "hall")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 HALL_BROKER_DIR = DATA_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    HALL_BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    # The folder is made when Celery first reads its configuration (config.celery_app), not here.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(HALL_BROKER_DIR),
         "data_folder_out": str(HALL_BROKER_DIR),

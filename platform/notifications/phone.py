@@ -26,7 +26,6 @@ from config import throttle
 from config.crypto import lookup_hash
 from config.errors import HallError
 from notifications.models import PhoneCode, VerifiedPhone
-from notifications.sms import template_for
 
 PURPOSE_VERIFY, PURPOSE_SIGN_IN = "verify", "sign_in"
 MAX_WRONG_GUESSES = 5
@@ -110,9 +109,7 @@ def _send_code(*, phone: str, code: str, purpose: str, key: str) -> None:
 
     kind = f"phone_code_{purpose}"
     params = {"code": code, "minutes": str(settings.HALL_PHONE_CODE_SECONDS // 60)}
-    transaction.on_commit(
-        lambda: send_sms_code.delay(phone=phone, template=template_for(kind), params=params, key=key)
-    )
+    transaction.on_commit(lambda: send_sms_code.delay(phone=phone, kind=kind, params=params, key=key))
 
 
 def check_code(*, phone: str, code: str, purpose: str, client_address: str, user=None) -> PhoneCode:
@@ -122,6 +119,9 @@ def check_code(*, phone: str, code: str, purpose: str, client_address: str, user
     if limit is not None:
         raise TooManyCodes(limit.message)
     wrong = WrongCode(_("验证码不正确或已过期，请重新获取。"), field="code")
+    # The wrong guess is counted in the database before the error is raised, outside the block:
+    # raising inside it would roll the count back.
+    matched = False
     with transaction.atomic():
         row = (
             PhoneCode.objects.select_for_update()
@@ -134,18 +134,18 @@ def check_code(*, phone: str, code: str, purpose: str, client_address: str, user
             .order_by("-created_at")
             .first()
         )
-        if row is None or (user is not None and row.user_id != user.pk):
-            throttle.count([(_GUESS_PER_ADDRESS, client_address)])
-            raise wrong
-        if not constant_time_compare(row.code_hash, _code_hash(row.pk, (code or "").strip())):
-            row.failed_attempts += 1
-            if row.failed_attempts >= MAX_WRONG_GUESSES:
-                row.used_at = timezone.now()  # dead: a new code must be asked for
+        if row is not None and (user is None or row.user_id == user.pk):
+            matched = constant_time_compare(row.code_hash, _code_hash(row.pk, (code or "").strip()))
+            if matched:
+                row.used_at = timezone.now()
+            else:
+                row.failed_attempts += 1
+                if row.failed_attempts >= MAX_WRONG_GUESSES:
+                    row.used_at = timezone.now()  # dead: a new code must be asked for
             row.save(update_fields=["failed_attempts", "used_at"])
-            throttle.count([(_GUESS_PER_ADDRESS, client_address)])
-            raise wrong
-        row.used_at = timezone.now()
-        row.save(update_fields=["used_at"])
+    if not matched or row is None:
+        throttle.count([(_GUESS_PER_ADDRESS, client_address)])
+        raise wrong
     _remember_address(phone, client_address)
     return row
 

@@ -13,7 +13,7 @@ from django.db import DatabaseError
 
 from notifications import services
 from notifications.models import DeliveryStatus
-from notifications.sms import SmsError, sms_backend
+from notifications.sms import SmsError, sms_backend, template_for
 
 # A database that is briefly away (a restart, a failover) is retried like a gateway outage.
 _TRANSIENT = (DatabaseError,)
@@ -94,7 +94,7 @@ def send_delivery(self, delivery_id: str) -> str:
     retry_backoff=2,
     max_retries=3,
 )
-def send_sms_code(self, *, phone: str, template: str, params: dict[str, str], key: str) -> str:
+def send_sms_code(self, *, phone: str, kind: str, params: dict[str, str], key: str) -> str:
     """A sign-in or verification code: sent once per code (the key), retried briefly, not recorded
     as a Delivery (the code must not sit in a table staff can read)."""
     from django.core.cache import cache
@@ -102,6 +102,7 @@ def send_sms_code(self, *, phone: str, template: str, params: dict[str, str], ke
     done = f"hall:sms-code-sent:{key}"
     if cache.get(done):
         return "sent"
-    sms_backend().send(phone=phone, template=template, params=params)
+    # The template id is the worker's setting (HALL_SMS_TEMPLATES), where the gateway is configured.
+    sms_backend().send(phone=phone, template=template_for(kind), params=params)
     cache.set(done, 1, 3600)
     return "sent"

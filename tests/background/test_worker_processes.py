@@ -386,3 +386,49 @@ def test_an_sms_goes_through_the_gateway_and_a_failure_is_retried(committed, dat
         assert request["PhoneNumbers"] == "13912345678" and request["TemplateCode"] == "SMS_000123"
         assert request["SignName"] == "信访测试" and request["AccessKeyId"] == "fake-key"
     assert re.search(r"isv\.BUSINESS_LIMIT_CONTROL", worker.log.read_text(errors="replace"))
+
+
+def test_the_phone_sign_in_round_trip_through_the_worker_and_the_gateway(committed, data_dir, queue):
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from config.crypto import lookup_hash
+    from notifications.models import VerifiedPhone
+    from tests.conftest import HostClient
+
+    gateway = FakeGateway([])
+    citizen = committed("phone-sign-in")
+    EmailAddress.objects.create(user=citizen, email=citizen.email, verified=True, primary=True)
+    VerifiedPhone.objects.create(
+        user=citizen, phone="13700001111", phone_hash=lookup_hash("13700001111"), verified_at=timezone.now()
+    )
+    worker = Worker(
+        queue,
+        data_dir,
+        HALL_SMS_BACKEND="aliyun",
+        HALL_SMS_URL=gateway.url,
+        HALL_SMS_ACCESS_KEY_ID="fake-key",
+        HALL_SMS_ACCESS_KEY_SECRET=SMS_SECRET,
+        HALL_SMS_TEMPLATES="phone_code_sign_in=SMS_LOGIN",
+    )
+    client = HostClient(settings.HALL_DOMAIN)
+    try:
+        with real_broker(queue):
+            asked = client.post("/accounts/phone/login/", {"action": "send_code", "phone": "13700001111"})
+        assert asked.status_code == 200
+        request = _wait_for(
+            lambda: next((r for r in gateway.requests if r["TemplateCode"] == "SMS_LOGIN"), None),
+            timeout=EFFECT_TIMEOUT,
+            what="the code was not sent",
+            log=worker.log,
+        )
+    finally:
+        worker.stop()
+        gateway.close()
+    assert request["_signature_ok"] == "True" and request["PhoneNumbers"] == "13700001111"
+    code = json.loads(request["TemplateParam"])["code"]
+    signed_in = client.post(
+        "/accounts/phone/login/", {"action": "sign_in", "phone": "13700001111", "code": code}
+    )
+    assert signed_in.status_code == 302, signed_in.content.decode()[:2000]
+    assert client.get("/accounts/profile/").wsgi_request.user == citizen

@@ -42,6 +42,8 @@ class Command(BaseCommand):
         # SIGTERM (a service manager, `kill`) ends the server like Ctrl-C does, so the finally below
         # stops the worker too.
         signal.signal(signal.SIGTERM, _exit_on_signal)
+        # Ctrl-C too, even when started from a shell that ignores SIGINT for background jobs.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         worker = self._start_background_work()
         try:
             call_command("runserver", f"{host}:{settings.HALL_PORT}", use_reloader=False)
