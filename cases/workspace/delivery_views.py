@@ -7,23 +7,24 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff_required
+from config.hall_request import HallRequest
 from notifications import services as notification_services
-from tenants.models import AgencyKind
+from tenants.models import Agency, AgencyKind
 
 
-def _bureau_only(request: HttpRequest) -> None:
+def _bureau_only(request: HallRequest[Agency]) -> None:
     if request.tenant.kind != AgencyKind.BUREAU:
         raise Http404("not the bureau")
 
 
 @staff_required("admin", "leader")
-def failed_deliveries(request: HttpRequest) -> HttpResponse:
+def failed_deliveries(request: HallRequest[Agency]) -> HttpResponse:
     _bureau_only(request)
     rows = notification_services.failed_deliveries().order_by("-created_at")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -32,7 +33,7 @@ def failed_deliveries(request: HttpRequest) -> HttpResponse:
 
 @staff_required("admin", "leader")
 @require_POST
-def resend_delivery(request: HttpRequest, delivery_id: uuid.UUID) -> HttpResponse:
+def resend_delivery(request: HallRequest[Agency], delivery_id: uuid.UUID) -> HttpResponse:
     _bureau_only(request)
     if notification_services.resend_delivery(delivery_id=delivery_id):
         messages.success(request, _("已重新发送。"))

@@ -285,6 +285,11 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("HALL_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     }
+# The staff's daily digest of what is due in their agency (cases.tasks.enqueue_due_digests).
+CELERY_BEAT_SCHEDULE["due-digest-daily"] = {
+    "task": "cases.tasks.enqueue_due_digests",
+    "schedule": crontab(hour=7, minute=30),
+}
 # How many times a failed delivery is retried (with exponential backoff) before it waits for staff.
 HALL_DELIVERY_MAX_RETRIES = env_int("HALL_DELIVERY_MAX_RETRIES", 6, minimum=0, maximum=20)
 HALL_DELIVERY_RETRY_BASE_SECONDS = env_int("HALL_DELIVERY_RETRY_BASE_SECONDS", 30, minimum=1)

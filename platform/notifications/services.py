@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -142,6 +143,12 @@ _STAFF_MESSAGES = {
         gettext_lazy("新信访件待办理：%(n)s"),
         gettext_lazy("信访件 %(n)s“%(t)s”已到达本单位，请登录工作台办理。"),
     ),
+    "digest": (
+        gettext_lazy("今日待办提醒（%(d)s）"),
+        gettext_lazy(
+            "本单位有 %(c)s 件信访事项即将到期或已逾期（其中逾期 %(o)s 件）：%(n)s。请登录工作台办理。"
+        ),
+    ),
     "supervision": (
         gettext_lazy("督办：%(n)s"),
         gettext_lazy("本单位收到%(k)s，涉及信访件 %(n)s，请于%(d)s前反馈。请登录工作台查看。"),
@@ -215,8 +222,7 @@ def _record_and_deliver(
             deliveries.append(delivery)
         for delivery in deliveries:
             if delivery.status != DeliveryStatus.SENT:
-                delivery_id = str(delivery.pk)
-                transaction.on_commit(lambda delivery_id=delivery_id: send_delivery.delay(delivery_id))
+                transaction.on_commit(partial(send_delivery.delay, str(delivery.pk)))
     return note
 
 
