@@ -1,6 +1,8 @@
-"""The bureau's list of messages that could not be delivered (e-mail, SMS), and sending one again.
+"""Messages in the workspace: a member's own notices (a case arrived, a supervision order, the daily
+digest), and the bureau's list of messages that could not be delivered, with sending one again.
 
-Only the 信访局's admins and leaders see it: it spans every agency's citizens (recipients masked).
+Only the 信访局's admins and leaders see the failed deliveries: the list spans every agency's
+citizens (recipients masked).
 """
 
 import uuid
@@ -40,3 +42,20 @@ def resend_delivery(request: HallRequest[Agency], delivery_id: uuid.UUID) -> Htt
     else:
         messages.error(request, _("该消息不是发送失败状态，未重新发送。"))
     return redirect("workspace:failed_deliveries")
+
+
+@staff_required()
+def staff_messages(request: HallRequest[Agency]) -> HttpResponse:
+    """The member's own notices, newest first; POST marks them all read."""
+    from notifications.models import Notification
+
+    if request.method == "POST":
+        notification_services.mark_all_read(user=request.user)
+        return redirect("workspace:messages")
+    rows = Notification.objects.filter(user=request.user).order_by("-created_at")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workspace/messages.html",
+        {"page": page, "unread": notification_services.unread_count(request.user)},
+    )

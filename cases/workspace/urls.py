@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/templates/new/", views.template_edit, name="template_new"),
     path("settings/templates/<int:template_id>/", views.template_edit, name="template_edit"),
     path("settings/templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
+    path("messages/", delivery_views.staff_messages, name="messages"),
     path("deliveries/failed/", delivery_views.failed_deliveries, name="failed_deliveries"),
     path("deliveries/<uuid:delivery_id>/resend/", delivery_views.resend_delivery, name="resend_delivery"),
 ]

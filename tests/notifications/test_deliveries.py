@@ -179,3 +179,19 @@ def test_staff_hear_of_a_supervision_order_to_their_agency(
     note = Notification.objects.get(user=handler_a, kind="supervision")
     assert filed.tracking_number in note.body and due.isoformat() in note.body
     assert not Notification.objects.filter(user=handler_b, kind="supervision").exists()
+
+
+def test_staff_read_their_own_notices_in_the_workspace(
+    file_petition, agency_a, agency_b, handler_a, handler_b, host_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = file_petition(agency=agency_a)
+    page = host_client(agency_a, handler_a).get("/messages/")
+    assert page.status_code == 200 and filed.tracking_number in page.content.decode()
+    # Another agency's member sees none of it, on their own workspace or on this one.
+    assert filed.tracking_number not in host_client(agency_b, handler_b).get("/messages/").content.decode()
+    assert host_client(agency_a, handler_b).get("/messages/").status_code == 403
+    anonymous = host_client(agency_a).get("/messages/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    host_client(agency_a, handler_a).post("/messages/")
+    assert not Notification.objects.filter(user=handler_a, read_at__isnull=True).exists()
