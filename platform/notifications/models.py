@@ -103,6 +103,7 @@ class PhoneCode(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # by the worker: a redone task sends nothing
     failed_attempts = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:

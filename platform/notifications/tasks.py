@@ -95,14 +95,21 @@ def send_delivery(self, delivery_id: str) -> str:
     max_retries=3,
 )
 def send_sms_code(self, *, phone: str, kind: str, params: dict[str, str], key: str) -> str:
-    """A sign-in or verification code: sent once per code (the key), retried briefly, not recorded
-    as a Delivery (the code must not sit in a table staff can read)."""
-    from django.core.cache import cache
+    """A sign-in or verification code: sent once per code, retried briefly, not recorded as a
+    Delivery (the code must not sit in a table staff can read)."""
+    from django.db import transaction
+    from django.utils import timezone
 
-    done = f"hall:sms-code-sent:{key}"
-    if cache.get(done):
-        return "sent"
-    # The template id is the worker's setting (HALL_SMS_TEMPLATES), where the gateway is configured.
-    sms_backend().send(phone=phone, template=template_for(kind), params=params)
-    cache.set(done, 1, 3600)
+    from notifications.models import PhoneCode
+
+    code_id = key.removeprefix("phone-code:")
+    with transaction.atomic():
+        # The code's row, locked, says whether it went out already: a redone task sends nothing.
+        row = PhoneCode.objects.select_for_update().filter(pk=code_id).first()
+        if row is None or row.sent_at is not None:
+            return "sent"
+        # The template id is the worker's setting (HALL_SMS_TEMPLATES), where the gateway is set up.
+        sms_backend().send(phone=phone, template=template_for(kind), params=params)
+        row.sent_at = timezone.now()
+        row.save(update_fields=["sent_at"])
     return "sent"

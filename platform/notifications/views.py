@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +45,15 @@ def mark_read(request, notification_id):
 def mark_all_read(request):
     mark_all_read_service(user=request.user)
     return redirect("notifications:inbox")
+
+
+def _safe_next(request) -> str:
+    # Only a path on this host: a sign-in form must not send the citizen elsewhere.
+    wanted = request.POST.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and allowed else "/"
 
 
 def _add_error(form, exc: HallError) -> None:
@@ -137,7 +147,7 @@ def phone_sign_in(request):
                     form.add_error(None, str(refusal))
                     status = 403
                 else:
-                    return perform_login(request, user, redirect_url=request.POST.get("next") or "/")
+                    return perform_login(request, user, redirect_url=_safe_next(request))
         except HallError as exc:
             _add_error(form, exc)
             status = exc.status

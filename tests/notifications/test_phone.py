@@ -148,3 +148,35 @@ def test_asking_too_often_blocks_the_asker_but_not_the_owner_elsewhere(
 def test_a_malformed_number_is_a_clear_400(portal_client, db):
     response = portal_client.post("/accounts/phone/login/", {"action": "send_code", "phone": "12345"})
     assert response.status_code == 400 and "11位" in response.content.decode()
+
+
+def test_a_code_is_sent_once_however_often_its_task_runs(
+    verified, portal_client, sms, django_capture_on_commit_callbacks
+):
+    from notifications.tasks import send_sms_code
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(portal_client, "/accounts/phone/login/")
+    row = PhoneCode.objects.get(purpose="sign_in")
+    assert row.sent_at is not None
+    sent = len(sms.sent)
+    kwargs = {
+        "phone": NUMBER,
+        "kind": "phone_code_sign_in",
+        "params": sms.sent[-1]["params"],
+        "key": f"phone-code:{row.pk}",
+    }
+    send_sms_code.apply(kwargs=kwargs)  # the message redelivered
+    assert len(sms.sent) == sent
+
+
+def test_the_phone_sign_in_does_not_redirect_off_site(
+    verified, portal_client, sms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(portal_client, "/accounts/phone/login/")
+    response = portal_client.post(
+        "/accounts/phone/login/",
+        {"action": "sign_in", "phone": NUMBER, "code": _last_code(sms), "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302 and "evil.example" not in response["Location"]
