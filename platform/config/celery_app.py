@@ -25,4 +25,4 @@ def _make_the_broker_folder(sender, **_kwargs) -> None:
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        Path(settings.HALL_BROKER_DIR).mkdir(parents=True, exist_ok=True)
+        (Path(settings.HALL_BROKER_DIR) / "control").mkdir(parents=True, exist_ok=True)

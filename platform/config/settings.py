@@ -278,6 +278,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(HALL_BROKER_DIR),
         "data_folder_out": str(HALL_BROKER_DIR),
+        # The exchange table too (kombu's default is "control" in the working directory, which
+        # differs between the web process and the worker).
+        "control_folder": str(HALL_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -432,3 +433,35 @@ def test_the_phone_sign_in_round_trip_through_the_worker_and_the_gateway(committ
     )
     assert signed_in.status_code == 302, signed_in.content.decode()[:2000]
     assert client.get("/accounts/profile/").wsgi_request.user == citizen
+
+
+def test_without_a_broker_url_the_folder_broker_carries_tasks_between_processes(committed, data_dir, queue):
+    """What ``./run`` uses when CELERY_BROKER_URL is unset: kombu's filesystem transport in
+    HALL_DATA_DIR/broker, written by one process and read by the worker, nothing in the working tree."""
+    report = data_dir / "folder.txt"
+    worker = Worker(queue, data_dir, CELERY_BROKER_URL="filesystem://")
+    try:
+        enqueue = (
+            f"from tests.background.probe_tasks import probe_schema; probe_schema.delay({str(report)!r})"
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "HALL_DATA_DIR": str(data_dir),
+            "HALL_CELERY_QUEUE": queue,
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "PYTHONPATH": str(ROOT),
+        }
+        for name in ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "HALL_TEST_DB_NAME"):
+            env.pop(name, None)
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "shell", "-c", enqueue], cwd=ROOT, env=env, check=True, timeout=90
+        )
+        _wait_for(
+            report.exists, timeout=EFFECT_TIMEOUT, what="the folder broker lost the task", log=worker.log
+        )
+    finally:
+        worker.stop()
+    assert report.read_text().startswith("public")
+    assert (data_dir / "broker" / "control").is_dir()
+    assert not (ROOT / "control").exists() and not (ROOT / "platform" / "control").exists()
