@@ -28,3 +28,45 @@ def recompute_open_deadlines() -> int:
 
 def on_calendar_changed(**_kwargs) -> None:
     recompute_open_deadlines.delay()
+
+
+# How far ahead the staff's daily digest looks: what falls due today, overdue, or within this many days.
+DIGEST_DAYS_AHEAD = 3
+
+
+@shared_task(name="cases.tasks.enqueue_due_digests")
+def enqueue_due_digests(today: str | None = None) -> int:
+    """Beat, daily: one query over the public CaseIndex for the open cases due soon or overdue,
+    grouped by the agency holding them, then one digest per agency (its staff's inbox and e-mail).
+    Returns how many agencies were sent one."""
+    from datetime import date, timedelta
+
+    from config import clock
+    from notifications.services import enqueue_agency_notice
+
+    day = date.fromisoformat(today) if today else clock.today()
+    rows = (
+        CaseIndex.objects.filter(
+            is_open=True, next_due__isnull=False, next_due__lte=day + timedelta(days=DIGEST_DAYS_AHEAD)
+        )
+        .order_by("holder_id", "next_due")
+        .values_list("holder_id", "tracking_number", "next_due")
+    )
+    per_agency: dict[int, list[tuple[str, date]]] = {}
+    for holder_id, tracking_number, due in rows:
+        if due is not None:  # the filter excludes them; the type does not know
+            per_agency.setdefault(holder_id, []).append((tracking_number, due))
+    for holder_id, items in per_agency.items():
+        overdue = sum(1 for _n, due in items if due < day)
+        listing = "；".join(f"{n}（{due.isoformat()}）" for n, due in items[:50])
+        # The key names the agency and the day: a digest redone (or beat run twice) is sent once.
+        enqueue_agency_notice(
+            agency_id=holder_id,
+            kind="digest",
+            key=f"digest:{holder_id}:{day.isoformat()}",
+            d=day.isoformat(),
+            c=str(len(items)),
+            o=str(overdue),
+            n=listing,
+        )
+    return len(per_agency)

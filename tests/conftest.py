@@ -34,6 +34,11 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Tasks run inline in the ordinary tests; tests/background start a real worker on Redis.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery_app import app as celery_app
+
+    celery_app.conf.task_always_eager = True
     _give_test_clients_surface_sessions()
 
 

@@ -27,6 +27,7 @@ from cases.oversight.models import OversightReadLog, SupervisionItem, Supervisio
 from cases.services import Actor, record_supervision_event
 from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
+from notifications.services import enqueue_agency_notice
 from tenants.models import Agency, AgencyKind, the_oversight_agency
 from workdays.rules import add_working_days
 
@@ -171,6 +172,15 @@ def issue_supervision(
                 message=event_text,
                 changes={"item": str(item.pk), "kind": kind, "answer_due": answer_due, "rule": auto_rule},
             )
+        # The agency's staff hear of it after commit (inbox row and e-mail, by the worker).
+        enqueue_agency_notice(
+            agency_id=agency.pk,
+            kind="supervision",
+            key=f"supervision:{item.pk}",
+            k=str(item.get_kind_display()),
+            n="、".join(case["tracking_number"] for case in cases),
+            d=answer_due.isoformat(),
+        )
     return item
 
 

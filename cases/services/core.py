@@ -30,6 +30,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseState,
+    EventKind,
     ExtensionStatus,
 )
 from config import clock
@@ -281,17 +282,22 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
 
 
 def _notify(index: CaseIndex, event_kind: str) -> None:
-    """Tell the citizen after commit (inbox and e-mail); never inside the transaction."""
-    case_uuid, citizen_id = index.case_uuid, index.citizen_id
-    if citizen_id is None:
+    """Tell the citizen (inbox, e-mail, SMS by their choice), and the staff of the agency a case
+    arrives at: the worker does it after commit, and nothing is enqueued if the transaction rolls
+    back (notifications.services)."""
+    from notifications.services import enqueue_agency_notice, enqueue_case_event
+
+    if event_kind in (EventKind.SUBMITTED, EventKind.FORWARDED, EventKind.ASSIGNED):
+        enqueue_agency_notice(
+            agency_id=index.holder_id,
+            kind="case_arrived",
+            key=f"arrived:{index.case_uuid}:{event_kind}:{uuid.uuid4().hex}",
+            n=index.tracking_number,
+            t=index.title,
+        )
+    if index.citizen_id is None:
         return
-
-    def send() -> None:
-        from notifications.services import notify_case_event
-
-        notify_case_event(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind)
-
-    transaction.on_commit(send)
+    enqueue_case_event(case_uuid=index.case_uuid, citizen_id=index.citizen_id, event_kind=event_kind)
 
 
 def _in_schema_save(case: Case, agency: Agency, fields: list[str]) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.workspace import case_views, seal_views, settings_views, views
+from cases.workspace import case_views, delivery_views, seal_views, settings_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -22,4 +22,7 @@ urlpatterns = [
     path(
         "settings/templates/<int:template_id>/delete/", settings_views.template_delete, name="template_delete"
     ),
+    path("messages/", delivery_views.staff_messages, name="messages"),
+    path("deliveries/failed/", delivery_views.failed_deliveries, name="failed_deliveries"),
+    path("deliveries/<uuid:delivery_id>/resend/", delivery_views.resend_delivery, name="resend_delivery"),
 ]

@@ -245,8 +245,10 @@ HALL_FIELD_KEY_OLD = env_str("HALL_FIELD_KEY_OLD", "")
 HALL_LOGGED_READ_SECONDS = env_int("HALL_LOGGED_READ_SECONDS", 300, minimum=10, maximum=3600)
 
 # --- Celery --------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("CELERY_BROKER_URL"))
+# Without CELERY_BROKER_URL the broker is a folder (kombu's filesystem transport, .data/broker): no
+# server to run, and `./run` starts a worker and beat beside the web server either way (serve_hall).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # Beat runs in the public schema: the sweep reads the public CaseIndex (cases.oversight.tasks).
@@ -260,6 +262,54 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=15),
     },
 }
+
+# --- Background work and notifications ----------------------------------------------------------
+# A task's message is acknowledged only when the task has finished: a worker that dies mid-task
+# leaves it to be redone (Redis gives it back after the visibility timeout, RabbitMQ at once), and
+# every task is idempotent so a redo has one effect (notifications.services).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env_str("HALL_CELERY_QUEUE", "hall")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+HALL_BROKER_DIR = DATA_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folder is made when Celery first reads its configuration (config.celery_app), not here.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(HALL_BROKER_DIR),
+        "data_folder_out": str(HALL_BROKER_DIR),
+        # The exchange table too (kombu's default is "control" in the working directory, which
+        # differs between the web process and the worker).
+        "control_folder": str(HALL_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    # Seconds before Redis hands an unacknowledged message to another worker; longer than any task.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("HALL_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    }
+# The staff's daily digest of what is due in their agency (cases.tasks.enqueue_due_digests).
+CELERY_BEAT_SCHEDULE["due-digest-daily"] = {
+    "task": "cases.tasks.enqueue_due_digests",
+    "schedule": crontab(hour=7, minute=30),
+}
+# How many times a failed delivery is retried (with exponential backoff) before it waits for staff.
+HALL_DELIVERY_MAX_RETRIES = env_int("HALL_DELIVERY_MAX_RETRIES", 6, minimum=0, maximum=20)
+HALL_DELIVERY_RETRY_BASE_SECONDS = env_int("HALL_DELIVERY_RETRY_BASE_SECONDS", 30, minimum=1)
+# SMS: "logging" writes the message to the log; "aliyun" calls an Aliyun-compatible SendSms HTTP API
+# (HMAC-SHA1 signed RPC request) at HALL_SMS_URL.
+HALL_SMS_BACKEND = env_choice("HALL_SMS_BACKEND", "logging", ("logging", "aliyun"))
+HALL_SMS_URL = env_str("HALL_SMS_URL", "https://dysmsapi.aliyuncs.com/")
+HALL_SMS_ACCESS_KEY_ID = env_str("HALL_SMS_ACCESS_KEY_ID", "")
+HALL_SMS_ACCESS_KEY_SECRET = env_str("HALL_SMS_ACCESS_KEY_SECRET", "")
+HALL_SMS_SIGN_NAME = env_str("HALL_SMS_SIGN_NAME", "网上信访大厅")
+# The gateway's template id per message kind, "kind=SMS_123,kind2=SMS_456"; a kind not listed uses
+# its own name as the template id (what the logging backend prints).
+HALL_SMS_TEMPLATES = dict(item.split("=", 1) for item in env_list("HALL_SMS_TEMPLATES", []) if "=" in item)
+HALL_SMS_TIMEOUT_SECONDS = env_int("HALL_SMS_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+# Phone sign-in codes: how long one lives, and how many may be asked for per number and per address.
+HALL_PHONE_CODE_SECONDS = env_int("HALL_PHONE_CODE_SECONDS", 300, minimum=60, maximum=3600)
+HALL_PHONE_CODES_PER_HOUR = env_int("HALL_PHONE_CODES_PER_HOUR", 5, minimum=1)
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

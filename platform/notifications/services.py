@@ -1,4 +1,6 @@
-"""Telling citizens what happened to their petitions: an inbox row and an e-mail, after commit.
+"""Telling citizens what happened to their petitions, and staff what concerns their agency: an inbox
+row, and an e-mail and an SMS by the person's choice, sent by the worker after commit and recorded
+(Delivery) with how it went.
 
 The messages name the agency that acted, never the person (the citizen deals with agencies).
 """
@@ -7,16 +9,26 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.masking import mask_personal_data
-from notifications.models import Notification
+from config.masking import mask_personal_data, mask_phone
+from notifications.models import (
+    Channel,
+    ChannelPreference,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    VerifiedPhone,
+)
+from notifications.sms import SmsError, sms_backend, template_for
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +81,29 @@ def _case_summary(case_uuid: uuid.UUID) -> CaseSummary | None:
     return _case_summaries[0](case_uuid)
 
 
-def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> Notification | None:
+def enqueue_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> None:
+    """Have the worker tell the citizen about ``event_kind``, once the current transaction commits.
+
+    Nothing is enqueued for a transaction that rolls back. The key travels in the message, so a task
+    redone after a lost worker writes the same inbox row and sends each message once."""
+    if event_kind not in _MESSAGES:
+        return
+    from notifications.tasks import deliver_case_event
+
+    kwargs = {
+        "case_uuid": str(case_uuid),
+        "citizen_id": citizen_id,
+        "event_kind": event_kind,
+        "key": f"case:{case_uuid}:{event_kind}:{uuid.uuid4().hex}",
+    }
+    transaction.on_commit(lambda: deliver_case_event.apply_async(kwargs=kwargs))
+
+
+def notify_case_event(
+    *, case_uuid: uuid.UUID, citizen_id: int, event_kind: str, key: str | None = None
+) -> Notification | None:
+    """The inbox row and one delivery per channel the citizen chose; the deliveries are sent by
+    the worker after commit. Called twice with the same ``key``, it writes and sends nothing new."""
     from accounts.models import User
 
     if event_kind not in _MESSAGES:
@@ -88,26 +122,111 @@ def notify_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str)
             "s": subject,
             "a": summary.holder_name,
         }
-    note = Notification.objects.create(
+    fields = {
+        "user": user,
+        "case_uuid": case_uuid,
+        "tracking_number": summary.tracking_number,
+        "kind": event_kind,
+        "subject": subject,
+        "body": body,
+        "needs_action": needs_action,
+    }
+    return _record_and_deliver(
         user=user,
-        case_uuid=case_uuid,
-        tracking_number=summary.tracking_number,
-        kind=event_kind,
-        subject=subject,
-        body=body,
-        needs_action=needs_action,
+        key=key,
+        fields=fields,
+        email_subject=f"[{summary.tracking_number}] {subject}",
+        sms_params={"number": summary.tracking_number},
     )
-    if user.email:
-        try:
-            send_mail(
-                f"[{summary.tracking_number}] {subject}", _email_body(body, summary, user), None, [user.email]
-            )
-        except OSError:
-            # The inbox row is the record; a mail server outage must not lose it.
-            log.exception("could not e-mail %s about %s", user.pk, summary.tracking_number)
+
+
+# What staff hear about steps that concern their agency: subject and body, with the tracking number
+# (n) and the title (t, its personal data masked: e-mail leaves the hall).
+_STAFF_MESSAGES = {
+    "case_arrived": (
+        gettext_lazy("新信访件待办理：%(n)s"),
+        gettext_lazy("信访件 %(n)s“%(t)s”已到达本单位，请登录工作台办理。"),
+    ),
+    "digest": (
+        gettext_lazy("今日待办提醒（%(d)s）"),
+        gettext_lazy(
+            "本单位有 %(c)s 件信访事项即将到期或已逾期（其中逾期 %(o)s 件）：%(n)s。请登录工作台办理。"
+        ),
+    ),
+    "supervision": (
+        gettext_lazy("督办：%(n)s"),
+        gettext_lazy("本单位收到%(k)s，涉及信访件 %(n)s，请于%(d)s前反馈。请登录工作台查看。"),
+    ),
+}
+
+
+def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str) -> None:
+    """After commit, tell every member of the agency (inbox row and e-mail) about ``kind``.
+
+    ``key`` names the step (a case event, a supervision item): one message per person and step."""
+    from notifications.tasks import notify_agency_staff
+
+    subject_text, body_text = _STAFF_MESSAGES[kind]
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {**values, "t": mask_personal_data(values.get("t", ""))}
+        subject, body = str(subject_text) % values, str(body_text) % values
+    kwargs = {"agency_id": agency_id, "kind": kind, "subject": subject, "body": body, "key": key}
+    transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs))
+
+
+def agency_member_ids(agency_id: int) -> list[int]:
+    from accounts.models import Membership
+
+    return sorted(set(Membership.objects.filter(agency_id=agency_id).values_list("user_id", flat=True)))
+
+
+def notify_staff(*, user_ids: list[int], kind: str, subject: str, body: str, key: str) -> int:
+    """Tell staff of an agency about a step that concerns it (inbox row and e-mail); returns how
+    many were told. ``key`` names the step: one row per person and step, whatever the retries."""
+    from accounts.models import User
+
+    told = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        fields = {"user": user, "kind": kind, "subject": subject, "body": body}
+        _record_and_deliver(
+            user=user, key=f"{key}:{user.pk}", fields=fields, email_subject=subject, sms_params={}
+        )
+        told += 1
+    return told
+
+
+def _record_and_deliver(
+    *, user, key: str | None, fields: dict, email_subject: str, sms_params: dict[str, str]
+) -> Notification:
+    from notifications.tasks import send_delivery
+
+    with transaction.atomic():
+        if key is None:
+            note = Notification.objects.create(**fields)
         else:
-            note.emailed_at = timezone.now()
-            note.save(update_fields=["emailed_at"])
+            note, _created = Notification.objects.get_or_create(idempotency_key=key, defaults=fields)
+        deliveries = []
+        for channel in chosen_channels(user):
+            recipient = _recipient(user, channel)
+            if not recipient:
+                continue
+            delivery, _created = Delivery.objects.get_or_create(
+                idempotency_key=f"{note.pk}:{channel}",
+                defaults={
+                    "notification": note,
+                    "user": user,
+                    "channel": channel,
+                    "recipient_masked": _masked(channel, recipient),
+                    "template": template_for(note.kind) if channel == Channel.SMS else note.kind,
+                    "params": sms_params if channel == Channel.SMS else {},
+                    "subject": email_subject,
+                    "body": note.body,
+                },
+            )
+            deliveries.append(delivery)
+        for delivery in deliveries:
+            if delivery.status != DeliveryStatus.SENT:
+                transaction.on_commit(partial(send_delivery.delay, str(delivery.pk)))
     return note
 
 
@@ -134,6 +253,98 @@ def query_codes(user, case_uuids) -> dict[uuid.UUID, str]:
         if summary is not None and summary.query_code and summary.owner_id == user.pk:
             codes[case_uuid] = summary.query_code
     return codes
+
+
+def chosen_channels(user) -> list[str]:
+    """The channels besides the inbox: e-mail unless turned off, SMS when asked for."""
+    preference = ChannelPreference.objects.filter(user=user).first()
+    if preference is None:
+        return [Channel.EMAIL]
+    return [
+        channel for channel, on in ((Channel.EMAIL, preference.email), (Channel.SMS, preference.sms)) if on
+    ]
+
+
+def _recipient(user, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        return user.email or ""
+    phone = VerifiedPhone.objects.filter(user=user).first()
+    return phone.phone if phone else ""
+
+
+def _masked(channel: str, recipient: str) -> str:
+    if channel == Channel.SMS:
+        return mask_phone(recipient)
+    name, _at, domain = recipient.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def attempt_delivery(*, delivery_id: uuid.UUID) -> str:
+    """Send one delivery unless it was sent already; returns its status afterwards.
+
+    The row is locked while sending, so two runs of the same task never send twice at once; a
+    delivery once sent is never sent again."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status == DeliveryStatus.SENT:
+            return DeliveryStatus.SENT
+        recipient = _recipient(delivery.user, delivery.channel) if delivery.user else ""
+        delivery.attempts += 1
+        try:
+            if not recipient:
+                raise DeliveryError("the recipient no longer has this channel")
+            if delivery.channel == Channel.SMS:
+                sms_backend().send(phone=recipient, template=delivery.template, params=delivery.params)
+            else:
+                send_mail(delivery.subject, _email_text(delivery), None, [recipient])
+        except (SmsError, DeliveryError, OSError) as error:
+            log.warning("delivery %s (%s) failed: %s", delivery.pk, delivery.channel, error)
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = str(error)[:2000]
+            delivery.save(update_fields=["status", "attempts", "last_error"])
+            return DeliveryStatus.FAILED
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+        delivery.last_error = ""
+        delivery.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        if delivery.channel == Channel.EMAIL and delivery.notification_id:
+            Notification.objects.filter(pk=delivery.notification_id, emailed_at__isnull=True).update(
+                emailed_at=delivery.sent_at
+            )
+    return DeliveryStatus.SENT
+
+
+def _email_text(delivery: Delivery) -> str:
+    """The e-mail as sent. To the petitioner the query code and the look-up link are added at send
+    time (_email_body), so the code is never stored in a notification or delivery row, which the
+    bureau's failed-deliveries page lists."""
+    note = delivery.notification
+    if note is None or not note.case_uuid or delivery.user is None:
+        return delivery.body
+    summary = _case_summary(note.case_uuid)
+    return _email_body(delivery.body, summary, delivery.user) if summary is not None else delivery.body
+
+
+class DeliveryError(Exception):
+    """A delivery that cannot be made as it stands (no address any more)."""
+
+
+def failed_deliveries():
+    return Delivery.objects.filter(status=DeliveryStatus.FAILED).select_related("notification")
+
+
+def resend_delivery(*, delivery_id: uuid.UUID) -> bool:
+    """Staff send a failed delivery again (after commit, by the worker); False when it is not failed."""
+    from notifications.tasks import send_delivery
+
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status != DeliveryStatus.FAILED:
+            return False
+        delivery.status = DeliveryStatus.PENDING
+        delivery.save(update_fields=["status"])
+        transaction.on_commit(lambda: send_delivery.delay(str(delivery_id)))
+    return True
 
 
 def unread_count(user) -> int:

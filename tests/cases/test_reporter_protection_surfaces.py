@@ -66,7 +66,15 @@ def test_oversight_search_results_and_reads_are_masked(report, host_client, supe
 
 
 def test_only_the_reporter_is_notified(
-    file_petition, clerk, bureau, agency_a, agency_b, handler_a, citizen, django_capture_on_commit_callbacks
+    file_petition,
+    clerk,
+    bureau,
+    agency_a,
+    agency_b,
+    handler_a,
+    handler_b,
+    citizen,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         result = file_petition(
@@ -80,5 +88,10 @@ def test_only_the_reporter_is_notified(
     with django_capture_on_commit_callbacks(execute=True):
         services.accept_case(case_uuid=result.case_uuid, actor=staff(handler_a, agency_a))
     notes = list(Notification.objects.values_list("user__email", "body"))
-    assert {email for email, _body in notes} == {citizen.email} and len(notes) == 3
-    assert {address for message in mail.outbox for address in message.to} == {citizen.email}
+    # The citizen hears of each step; the staff of the agencies the case arrived at (the bureau,
+    # then 公安局) hear that it arrived, without the reporter's name; the reported 住建局 hears nothing.
+    assert len([email for email, _body in notes if email == citizen.email]) == 3
+    assert {email for email, _body in notes} == {citizen.email, clerk.email, handler_a.email}
+    assert all(REPORTER not in body for _email, body in notes)
+    addressed = {address for message in mail.outbox for address in message.to}
+    assert addressed == {citizen.email, clerk.email, handler_a.email} and handler_b.email not in addressed

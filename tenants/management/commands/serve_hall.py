@@ -1,7 +1,10 @@
 import os
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -46,11 +49,16 @@ class Command(BaseCommand):
         if options["no_serve"]:
             self._banner()
             return
-        # SIGTERM (kill, a process manager) ends the server like Ctrl-C does, so the finally runs.
-        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+        # SIGTERM (a service manager, `kill`) ends the server like Ctrl-C does, so the finally below
+        # stops the worker and the embedded database too.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        # Ctrl-C too, even when started from a shell that ignores SIGINT for background jobs.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        worker = self._start_background_work()
         try:
             self._serve()
         finally:
+            stop_worker(worker)
             self._stop_embedded_database()
 
     def _serve(self) -> None:
@@ -69,6 +77,17 @@ class Command(BaseCommand):
         for data_dir in stop_embedded_databases():
             self.stdout.write(f"Stopped the embedded PostgreSQL ({data_dir}).")
 
+    def _start_background_work(self) -> subprocess.Popen | None:
+        """Start what runs beside the web server: the Celery worker with beat. Other background work
+        that starts with the server (a demo-history seeder, ...) goes here too."""
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            self.stdout.write("  Tasks run inline (CELERY_TASK_ALWAYS_EAGER): no worker started.")
+            return None
+        worker = start_worker(beat=True)
+        broker = settings.CELERY_BROKER_URL.split("@")[-1]  # never print a broker password
+        self.stdout.write(f"  Celery worker and beat started (pid {worker.pid}, broker {broker})")
+        return worker
+
     def _banner(self) -> None:
         out = self.stdout.write
         out("")
@@ -86,3 +105,71 @@ class Command(BaseCommand):
         out("=" * 72)
         # The last line: what to open (the bare 127.0.0.1:PORT answers 404, the hall routes by host).
         out(f"Open the portal: {portal_url()}")
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # Linux: the worker is sent SIGTERM if serve_hall itself is killed (even by SIGKILL): no orphans.
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def worker_command(*, beat: bool, queue: str | None = None, concurrency: int = 2) -> list[str]:
+    """The Celery worker command line (from the virtualenv that runs this process)."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--workdir",
+        str(Path(settings.ROOT_DIR) / "platform"),
+        "-A",
+        "config.celery_app",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        queue or settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--hostname",
+        f"hall-{os.getpid()}@%h",
+    ]
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # The folder broker has no broadcast: no remote control, no worker-to-worker chatter.
+        command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    if beat:
+        command += ["--beat", "--schedule", str(Path(settings.DATA_DIR) / "celerybeat-schedule")]
+    return command
+
+
+def start_worker(*, beat: bool, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+    """The worker in a process group of its own (so stopping it stops its pool processes too)."""
+    return subprocess.Popen(  # noqa: S603
+        worker_command(beat=beat, **kwargs),
+        env=env,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509
+    )
+
+
+def stop_worker(worker: subprocess.Popen | None, *, timeout: float = 20.0) -> None:
+    """Warm shutdown (SIGTERM: finish the running tasks), then SIGKILL for the whole group."""
+    if worker is None or worker.poll() is not None:
+        return
+    # The main process only: it stops its pool and beat itself; the group is killed if it hangs.
+    worker.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.2)
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)  # what is left of the group (pool processes too)
+    except ProcessLookupError:
+        pass
+    worker.wait(timeout=10)
