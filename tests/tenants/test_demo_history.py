@@ -145,14 +145,14 @@ def test_a_finished_history_is_not_started_again(city):
 def test_portal_home_shows_the_seeding_progress_until_it_is_done(portal_client, monkeypatch):
     from tenants import context_processors
 
-    monkeypatch.setattr(context_processors, "_history", {"percent": None, "read_at": 0.0, "done": False})
+    monkeypatch.setattr(context_processors, "_history", context_processors._HistoryProgress())
     assert "演示数据生成中" not in portal_client.get("/").content.decode()  # no history at all
 
     marker = DemoHistory.objects.create(seed=1, petitions=10, ends_at=ENDS_AT, steps_total=200, steps_done=50)
-    context_processors._history["read_at"] = 0.0
+    context_processors._history.read_at = 0.0
     page = portal_client.get("/").content.decode()
     assert "演示数据生成中 25%" in page
 
     DemoHistory.objects.filter(pk=marker.pk).update(steps_done=200, finished_at=ENDS_AT)
-    context_processors._history["read_at"] = 0.0
+    context_processors._history.read_at = 0.0
     assert "演示数据生成中" not in portal_client.get("/").content.decode()
