@@ -46,7 +46,7 @@ from notifications.models import Notification
 from tenants.city import BUREAU, COUNTIES, DEPARTMENTS, DISCIPLINE, OVERSIGHT
 from tenants.demo import DEMO_PASSWORD
 from tenants.models import Agency, DemoHistory
-from workdays.rules import add_working_days, is_working_day
+from workdays.rules import WorkCalendar, add_working_days, current_calendar
 
 log = logging.getLogger(__name__)
 
@@ -149,19 +149,19 @@ def _local(day: date, hour: float) -> datetime:
 
 
 def _office(
-    rng: random.Random, after: datetime, days: tuple[float, float], *, working: bool = True
+    rng: random.Random, cal: WorkCalendar, after: datetime, days: tuple[float, float], *, working: bool = True
 ) -> datetime:
     """A moment ``days`` after ``after`` at office hours on a working day (citizens: any day, 7-23 h)."""
     target = after + timedelta(days=rng.uniform(*days))
     day = timezone.localtime(target).date()
     lo, hi = (8.5, 17.5) if working else (7.0, 23.0)
-    while working and not is_working_day(day):
+    while working and not cal.is_working_day(day):
         day += timedelta(days=1)
     moment = _local(day, rng.uniform(lo, hi))
     if moment <= after:
         moment = after + timedelta(minutes=rng.randint(10, 90))
         if working and timezone.localtime(moment).hour >= 18:
-            return _office(rng, _local(day + timedelta(days=1), 0), (0, 0))
+            return _office(rng, cal, _local(day + timedelta(days=1), 0), (0, 0))
     return moment
 
 
@@ -200,9 +200,10 @@ def plan(*, seed: int, petitions: int, ends_at: datetime, days: int = DAYS) -> l
     """Every step of the history, in the order they happen. Deterministic for its arguments (and the
     working-day calendar)."""
     start = ends_at - timedelta(days=days)
+    cal = current_calendar()  # one read: the plan asks it tens of thousands of times
     steps: list[Step] = []
     for number in range(petitions):
-        steps += _petition_steps(seed, number, petitions, start, days)
+        steps += _petition_steps(seed, cal, number, petitions, start, days)
     day = timezone.localtime(start).date() + timedelta(days=1)
     while (moment := _local(day, 0.67)) <= ends_at:  # the beat's daily sweep, early each morning
         steps.append(Step(moment, -1, 0, "sweep"))
@@ -210,7 +211,9 @@ def plan(*, seed: int, petitions: int, ends_at: datetime, days: int = DAYS) -> l
     return sorted(s for s in steps if s.at <= ends_at)
 
 
-def _petition_steps(seed: int, number: int, total: int, start: datetime, days: int) -> list[Step]:
+def _petition_steps(
+    seed: int, cal: WorkCalendar, number: int, total: int, start: datetime, days: int
+) -> list[Step]:
     rng = random.Random(f"{seed}:{number}")  # noqa: S311 - a demo's dice, not a secret
     steps: list[Step] = []
 
@@ -220,7 +223,7 @@ def _petition_steps(seed: int, number: int, total: int, start: datetime, days: i
 
     # Petitions spread over the year, a little more of them lately; a few per day on each demo login.
     offset = days * (1 - (1 - (number + rng.random()) / total) ** 1.15)
-    submitted = _office(rng, start, (offset, offset), working=False)
+    submitted = _office(rng, cal, start, (offset, offset), working=False)
     people = citizens_for(total)
     citizen = number % 40 if number % 40 < len(OWN_LOGINS) else rng.randrange(len(OWN_LOGINS), people)
     kind = rng.choices(list(TYPE_WEIGHTS), weights=list(TYPE_WEIGHTS.values()))[0]
@@ -235,7 +238,7 @@ def _petition_steps(seed: int, number: int, total: int, start: datetime, days: i
     text_agency = reported or agency
     title, body, place = _text(rng, kind, text_agency, reported)
     at = add(
-        submitted if not on_behalf else _office(rng, submitted, (0, 0)),
+        submitted if not on_behalf else _office(rng, cal, submitted, (0, 0)),
         "submit",
         citizen=citizen,
         filed_with=agency if direct else BUREAU.code,
@@ -248,18 +251,17 @@ def _petition_steps(seed: int, number: int, total: int, start: datetime, days: i
         channel=rng.choice([Channel.LETTER, Channel.VISIT, Channel.PHONE]) if on_behalf else Channel.ONLINE,
         people=1 if rng.random() < 0.9 else rng.randint(2, 60),
     )
-    holder = agency if direct else BUREAU.code
     if not direct:
-        at = add(_office(rng, at, (0, 2.5)), "register")
+        at = add(_office(rng, cal, at, (0, 2.5)), "register")
         roll = rng.random()
         if roll < 0.06:
-            add(_office(rng, at, (1, 6)), "refuse_bureau", channel=rng.choice(REFUSAL_CHANNELS))
+            add(_office(rng, cal, at, (1, 6)), "refuse_bureau", channel=rng.choice(REFUSAL_CHANNELS))
             return steps
         if kind == PetitionType.CONSULTATION and roll < 0.55:
-            at = add(_office(rng, at, (1, 5)), "reply_directly", opinion=HandlingOpinion.EXPLAIN)
-            return steps + _after_reply(rng, number, len(steps), at, holder, FAST, reviewable=False)
+            at = add(_office(rng, cal, at, (1, 5)), "reply_directly", opinion=HandlingOpinion.EXPLAIN)
+            return steps + _after_reply(rng, cal, number, len(steps), at, FAST, reviewable=False)
         assign = kind != PetitionType.REPORT and rng.random() < 0.2
-        routed = _office(rng, at, (0.5, 9) if rng.random() < 0.95 else (13, 19))
+        routed = _office(rng, cal, at, (0.5, 9) if rng.random() < 0.95 else (13, 19))
         at = add(
             routed,
             "forward",
@@ -270,9 +272,13 @@ def _petition_steps(seed: int, number: int, total: int, start: datetime, days: i
             else None,
             report_required=assign and rng.random() < 0.7,
         )
-        holder = agency
-    at = add(_office(rng, at, (0, 0.2)) if profile.sign[1] == 0 else _office(rng, at, profile.sign), "sign")
-    at = add(_office(rng, at, profile.accept), "decide_acceptance", accept=rng.random() >= profile.refuse)
+    at = add(
+        _office(rng, cal, at, (0, 0.2)) if profile.sign[1] == 0 else _office(rng, cal, at, profile.sign),
+        "sign",
+    )
+    at = add(
+        _office(rng, cal, at, profile.accept), "decide_acceptance", accept=rng.random() >= profile.refuse
+    )
     if steps[-1].args["accept"] is False:
         steps[-1].args["channel"] = rng.choice(REFUSAL_CHANNELS)
         return steps
@@ -281,34 +287,34 @@ def _petition_steps(seed: int, number: int, total: int, start: datetime, days: i
         reply_days: tuple[float, float] = (150, 400)
     else:
         reply_days = profile.reply
-    reply_at = _office(rng, accepted, reply_days)
+    reply_at = _office(rng, cal, accepted, reply_days)
     if rng.random() < profile.extend or (reply_at - accepted).days > 60 and rng.random() < 0.5:
-        asked = _office(rng, accepted, (40, 55))
+        asked = _office(rng, cal, accepted, (40, 55))
         days = rng.choice([15, 20, 30])
         add(asked, "request_extension", days=days)
         approve = rng.random() < 0.85
-        add(_office(rng, asked, (0.5, 3)), "decide_extension", approve=approve)
+        add(_office(rng, cal, asked, (0.5, 3)), "decide_extension", approve=approve)
         if approve and reply_at < asked + timedelta(days=2):
-            reply_at = _office(rng, asked, (3, 20))
+            reply_at = _office(rng, cal, asked, (3, 20))
     if profile is SLOW and (reply_at - accepted).days > 50 and rng.random() < 0.4:
-        urged = _office(rng, accepted, (45, 50))
+        urged = _office(rng, cal, accepted, (45, 50))
         if urged < reply_at:
             add(urged, "supervise")
-            add(_office(rng, urged, (1, 4)), "answer_supervision")
+            add(_office(rng, cal, urged, (1, 4)), "answer_supervision")
     opinion = rng.choices(OPINIONS, weights=profile.opinions)[0]
     at = add(reply_at, "reply", opinion=opinion)
     if steps[1].kind == "forward" and steps[1].args["report_required"]:
-        reported_at = add(_office(rng, at, (1, 6)), "completion_report")
-        add(_office(rng, reported_at, (1, 5)), "decide_completion_report", accept=rng.random() < 0.85)
-    return steps + _after_reply(rng, number, len(steps), at, holder, profile, reviewable=True)
+        reported_at = add(_office(rng, cal, at, (1, 6)), "completion_report")
+        add(_office(rng, cal, reported_at, (1, 5)), "decide_completion_report", accept=rng.random() < 0.85)
+    return steps + _after_reply(rng, cal, number, len(steps), at, profile, reviewable=True)
 
 
 def _after_reply(
     rng: random.Random,
+    cal: WorkCalendar,
     number: int,
     seq: int,
     replied: datetime,
-    holder: str,
     profile: Profile,
     *,
     reviewable: bool,
@@ -323,19 +329,25 @@ def _after_reply(
     rating = rng.choices(RATINGS, weights=profile.ratings)[0] if rng.random() < 0.78 else ""
     at = replied
     if rating:
-        at = add(_office(rng, replied, (0.2, 9), working=False), "evaluate", satisfaction=rating)
+        at = add(_office(rng, cal, replied, (0.2, 9), working=False), "evaluate", satisfaction=rating)
     if rating in (Satisfaction.SATISFIED, Satisfaction.BASICALLY):
-        add(_office(rng, at, (0.5, 5)), "close")
+        add(_office(rng, cal, at, (0.5, 5)), "close")
         return steps
     if not reviewable or rng.random() >= (0.55 if rating else 0.12):
         return steps  # the window runs out: the daily sweep closes it (arts. 35, 36)
-    asked = add(_office(rng, at, (2, min(24, 29 - (at - replied).days)), working=False), "request_review")
+    asked = add(
+        _office(rng, cal, at, (2, min(24, 29 - (at - replied).days)), working=False), "request_review"
+    )
     reviewed = add(
-        _office(rng, asked, (8, 27)), "answer_review", opinion=rng.choices(OPINIONS, (15, 55, 30))[0]
+        _office(rng, cal, asked, (8, 27)), "answer_review", opinion=rng.choices(OPINIONS, (15, 55, 30))[0]
     )
     if rng.random() < 0.35:
-        again = add(_office(rng, reviewed, (3, 24), working=False), "request_rereview")
-        add(_office(rng, again, (8, 27)), "answer_rereview", opinion=rng.choices(OPINIONS, (10, 60, 30))[0])
+        again = add(_office(rng, cal, reviewed, (3, 24), working=False), "request_rereview")
+        add(
+            _office(rng, cal, again, (8, 27)),
+            "answer_rereview",
+            opinion=rng.choices(OPINIONS, (10, 60, 30))[0],
+        )
     return steps
 
 
