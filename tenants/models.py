@@ -142,3 +142,32 @@ class SchemaJournal(models.Model):
 
     def __str__(self) -> str:
         return f"journal {self.fingerprint[:12]} ({len(self.statements)} statements)"
+
+
+class DemoHistory(models.Model):
+    """The demo city's replayed year (tenants.demo_history): one row, the replay's cursor.
+
+    The plan is a pure function of (seed, petitions, ends_at); ``steps_done`` advances in the same
+    transaction as each step, so a killed replay resumes at the next step and never runs one twice.
+    """
+
+    seed = models.PositiveIntegerField()
+    petitions = models.PositiveIntegerField()
+    days = models.PositiveIntegerField(default=365)  # how far back the history starts
+    ends_at = models.DateTimeField()  # the moment the history runs up to (the first start)
+    steps_total = models.PositiveIntegerField(default=0)
+    steps_done = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("演示数据")
+
+    def __str__(self) -> str:
+        return f"demo history {self.steps_done}/{self.steps_total}"
+
+    @property
+    def percent(self) -> int:
+        if self.finished_at is not None or not self.steps_total:
+            return 100 if self.finished_at is not None else 0
+        return min(99, self.steps_done * 100 // self.steps_total)

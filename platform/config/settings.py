@@ -28,6 +28,11 @@ HALL_DOMAIN = env_str("HALL_DOMAIN", "hall.localhost").lower().strip(".")
 HALL_SURFACES = env_choice("HALL_SURFACES", "all", ("all", "portal", "staff"))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [HALL_DOMAIN, f".{HALL_DOMAIN}", "localhost", "127.0.0.1"])
 HALL_PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+# The demo city's replayed year (tenants.demo_history): off with HALL_DEMO_HISTORY=0 or `./run --empty`;
+# `./run` waits up to HALL_DEMO_HISTORY_WAIT seconds for it, then serves while the rest is seeded.
+HALL_DEMO_HISTORY = env_bool("HALL_DEMO_HISTORY", True)
+HALL_DEMO_HISTORY_PETITIONS = env_int("HALL_DEMO_HISTORY_PETITIONS", 2000, minimum=1, maximum=100_000)
+HALL_DEMO_HISTORY_WAIT = env_int("HALL_DEMO_HISTORY_WAIT", 40, minimum=0, maximum=3600)
 HALL_SCHEME = env_choice("HALL_SCHEME", "http", ("http", "https"))
 # How many reverse proxies we run in front of the app (nginx alone: 1). The client's address for audit
 # records and rate limits is the X-Forwarded-For entry that many hops from the right (config.net);

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.core.management.commands.runserver import Command as RunServer
 
+from tenants import demo_history
 from tenants.demo import DEMO_PASSWORD, DEMO_USERS, demo_summary
 from tenants.hosts import portal_url
 from tenants.models import SchemaJournal
@@ -31,6 +32,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="set up and print, but do not serve")
+        parser.add_argument("--empty", action="store_true", help="skip the demo city's year of petitions")
 
     def handle(self, *args, **options):
         call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
@@ -44,6 +46,7 @@ class Command(BaseCommand):
             call_command("migrate_schemas", tenant=True, verbosity=0, interactive=False)
             current_journal()  # record the new state, so the next start skips this
         call_command("seed_demo", verbosity=1)
+        demo_history.start_for_serve(self.stdout, empty=options["empty"], wait=options["no_serve"])
         # DEBUG is off here as in production: WhiteNoise serves the collected, hashed static files.
         call_command("collectstatic", interactive=False, verbosity=0)
         if options["no_serve"]:
