@@ -728,8 +728,13 @@ def start_for_serve(stdout, *, empty: bool = False, wait: bool = False) -> subpr
     marker = DemoHistory.objects.first()
     if marker is not None and marker.finished_at is not None:
         return None
-    env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
-    # The replayed notices reach the citizens' inboxes; e-mailing a year of them to the console is noise.
+    # The replayed notices reach the inboxes; e-mailing a year of them to the console is noise. They
+    # are delivered inline in the seeder, not queued for the worker, whose e-mail backend prints them.
+    env = {
+        **os.environ,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
     child = subprocess.Popen(  # noqa: S603 - our own manage.py, no shell
         [sys.executable, str(settings.ROOT_DIR / "manage.py"), "seed_history"], env=env
     )
