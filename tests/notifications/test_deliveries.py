@@ -195,3 +195,34 @@ def test_staff_read_their_own_notices_in_the_workspace(
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     host_client(agency_a, handler_a).post("/messages/")
     assert not Notification.objects.filter(user=handler_a, read_at__isnull=True).exists()
+
+
+def test_failed_messages_about_a_report_are_never_listed_for_the_bureau(
+    settings, citizen, bureau, bureau_leader, host_client, django_capture_on_commit_callbacks
+):
+    """A report against the bureau: its tracking number beside the reporter's masked address would tell
+    the reported unit who reported it (arts. 30, 46)."""
+    from cases.services import Actor, PetitionerInput, PetitionInput
+
+    settings.EMAIL_BACKEND = "tests.notifications.test_deliveries.BrokenMailServer"
+    with django_capture_on_commit_callbacks(execute=True):
+        report = case_services.submit_petition(
+            actor=Actor.citizen(citizen),
+            filed_with=bureau,
+            petition=PetitionInput(
+                petition_type="report",
+                title="检举信访局工作人员推诿",
+                body="信访局窗口工作人员多次推诿，不予登记，请依法查处。",
+                reported_agency="xfj",
+            ),
+            petitioner=PetitionerInput(name="张爱丽"),
+        )
+    delivery = Delivery.objects.get(user=citizen, notification__case_uuid=report.case_uuid)
+    assert delivery.status == DeliveryStatus.FAILED
+    page = host_client(bureau, bureau_leader).get("/deliveries/failed/").content.decode()
+    assert report.tracking_number not in page and "a***@example.cn" not in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        host_client(bureau, bureau_leader).post(f"/deliveries/{delivery.pk}/resend/")
+    assert mail.outbox == []
