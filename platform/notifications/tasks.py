@@ -17,17 +17,19 @@ from notifications.sms import SmsError, sms_backend, template_for
 
 # A database that is briefly away (a restart, a failover) is retried like a gateway outage.
 _TRANSIENT = (DatabaseError,)
+# Every delivery task: acknowledged after it ran (a worker lost mid-task leaves it to be redone) and
+# retried with backoff; each is idempotent by its key, so running twice has one effect.
+RELIABLE = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": _TRANSIENT,
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
-@shared_task(
-    bind=True,
-    name="notifications.deliver_case_event",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="notifications.deliver_case_event", **RELIABLE)
 def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
     note = services.notify_case_event(
         case_uuid=uuid.UUID(case_uuid), citizen_id=citizen_id, event_kind=event_kind, key=key
@@ -35,43 +37,19 @@ def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str
     return str(note.pk) if note else None
 
 
-@shared_task(
-    bind=True,
-    name="notifications.notify_staff",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="notifications.notify_staff", **RELIABLE)
 def notify_staff(self, *, user_ids: list[int], kind: str, subject: str, body: str, key: str) -> int:
     return services.notify_staff(user_ids=user_ids, kind=kind, subject=subject, body=body, key=key)
 
 
-@shared_task(
-    bind=True,
-    name="notifications.notify_agency_staff",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="notifications.notify_agency_staff", **RELIABLE)
 def notify_agency_staff(self, *, agency_id: int, kind: str, subject: str, body: str, key: str) -> int:
     return services.notify_staff(
         user_ids=services.agency_member_ids(agency_id), kind=kind, subject=subject, body=body, key=key
     )
 
 
-@shared_task(
-    bind=True,
-    name="notifications.send_delivery",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="notifications.send_delivery", **RELIABLE)
 def send_delivery(self, delivery_id: str) -> str:
     status = services.attempt_delivery(delivery_id=uuid.UUID(delivery_id))
     # Inline (eager) runs do not wait and retry: the failure is recorded and listed for staff.
