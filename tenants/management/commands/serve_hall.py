@@ -41,9 +41,10 @@ class Command(BaseCommand):
             SchemaJournal.objects.exists()
             and not SchemaJournal.objects.filter(fingerprint=fingerprint).exists()
         ):
-            # The tenant migrations changed since the agency schemas were made: bring them up to date.
-            self.stdout.write("Migrating agency schemas")
-            call_command("migrate_schemas", tenant=True, verbosity=0, interactive=False)
+            # The tenant migrations changed since the agency schemas were made: bring them up to date,
+            # every schema in parallel from one recorded delta (a deploy step: `manage.py migrate_agencies`).
+            self.stdout.write("Waiting for the agency schemas to be migrated (manage.py migrate_agencies)")
+            call_command("migrate_agencies", skip_shared=True, verbosity=1)
             current_journal()  # record the new state, so the next start skips this
         call_command("seed_demo", verbosity=1)
         demo_history.start_for_serve(self.stdout, empty=options["empty"], wait=options["no_serve"])
