@@ -6,7 +6,14 @@ import os
 pythonpath = "platform"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# More threads than admission slots (config/admission.py): a request beyond the slots waits in the
+# hall for at most HALL_ADMISSION_WAIT seconds; beyond the slots and the queue it gets 503 +
+# Retry-After at once, which costs about a millisecond, so the server's own queue drains quickly even
+# at twice the peak. Each thread keeps its own database connection (CONN_MAX_AGE).
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+worker_class = "gthread"
+os.environ.setdefault("HALL_ADMISSION_SLOTS", "3")
+os.environ.setdefault("HALL_ADMISSION_QUEUE", str(max(0, threads - int(os.environ["HALL_ADMISSION_SLOTS"]))))
 timeout = 60
 graceful_timeout = 30
 max_requests = 2000

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import psycopg2
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -35,6 +34,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors.base import run_migrations
 from django_tenants.utils import get_public_schema_name
 
+from config.postgresql.side import side_connection
 from tenants.models import Agency
 from tenants.provisioning import (
     _NOT_REPLAYED,
@@ -192,10 +192,7 @@ def record_delta(loader: MigrationLoader, applied: frozenset[Key]) -> list[str]:
 
 
 def _connect():
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("options", None)
-    return psycopg2.connect(**params)
+    return side_connection()
 
 
 def _replay_delta(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -110,14 +110,9 @@ def same_matter(title_a: str, body_a: str, title_b: str, body_b: str) -> bool:
 
 
 def _next_tracking_number(year: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO public.caseindex_trackingsequence (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = caseindex_trackingsequence.last + 1 RETURNING last",
-            [year],
-        )
-        (number,) = cursor.fetchone()
-    return f"SMX-{year}-{number:06d}"
+    from cases.index.tracking import next_tracking_number
+
+    return next_tracking_number(year)
 
 
 def _find_prior_matter(

@@ -88,6 +88,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
+    # First: a request turned away under overload touches nothing (config/admission.py).
+    "config.admission.AdmissionMiddleware",
     "tenants.middleware.HallTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +104,13 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.HallErrorMiddleware",
 ]
+
+# Admission control per web process (config/admission.py): requests working at once, how many more may
+# wait, and for how long, before 503 with Retry-After. 0 slots turns it off (the development server).
+HALL_ADMISSION_SLOTS = env_int("HALL_ADMISSION_SLOTS", 0, minimum=0)
+HALL_ADMISSION_QUEUE = env_int("HALL_ADMISSION_QUEUE", 32, minimum=0)
+HALL_ADMISSION_WAIT = float(env_str("HALL_ADMISSION_WAIT", "1.0"))
+HALL_ADMISSION_RETRY_AFTER = env_int("HALL_ADMISSION_RETRY_AFTER", 2, minimum=1)
 
 TEMPLATES = [
     {
@@ -137,10 +146,13 @@ else:
 
     _db = embedded_database(env_str("HALL_EMBEDDED_DB_NAME", "hall"))
     _db["CONN_MAX_AGE"] = 60  # type: ignore[assignment]
-_db["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, setting the search_path once per change of schema (config/postgresql/base.py).
+_db["ENGINE"] = "config.postgresql"
 # Parallel test runs (several developers on one machine) each take their own test database.
 _db["TEST"] = {"NAME": env_str("HALL_TEST_DB_NAME", f"test_{_db['NAME']}")}  # type: ignore[assignment]
 DATABASES = {"default": _db}
+# SET search_path only when the schema changes, not before every cursor (it was half of all statements).
+TENANT_LIMIT_SET_CALLS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ----------------------------------------------------------------------------------

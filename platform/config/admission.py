@@ -1,0 +1,96 @@
+"""Admission control: under overload the hall answers 503 with Retry-After at once, never after 30 s.
+
+Each web process lets ``HALL_ADMISSION_SLOTS`` requests work at a time (about what its share of the
+CPU and the database connections can serve), lets up to ``HALL_ADMISSION_QUEUE`` more wait at most
+``HALL_ADMISSION_WAIT`` seconds for a slot, and turns the rest away with 503 and ``Retry-After``.
+gunicorn runs more threads than slots (infra/gunicorn.conf.py), so waiting requests wait here, where
+the wait is bounded, rather than in the server's connection queue, where it is not.
+
+A request turned away has done nothing: it is refused before the session, the tenant or the database
+are touched, so nothing it carried was acknowledged (a client retries it; a filing's submission id or
+Idempotency-Key makes the retry safe). Health checks are always admitted.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+ALWAYS_ADMITTED = ("/healthz", "/static/")
+
+
+@dataclass
+class _Gate:
+    slots: int
+    semaphore: threading.BoundedSemaphore
+    waiting: int = 0
+
+
+_lock = threading.Lock()
+_gate: _Gate | None = None
+
+
+def gate() -> _Gate | None:
+    """This process's gate (rebuilt when the settings change, as in tests); None when turned off."""
+    global _gate
+    slots = int(getattr(settings, "HALL_ADMISSION_SLOTS", 0) or 0)
+    if slots <= 0:
+        return None
+    with _lock:
+        if _gate is None or _gate.slots != slots:
+            _gate = _Gate(slots, threading.BoundedSemaphore(slots))
+        return _gate
+
+
+def _refusal(request) -> HttpResponse:
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        message = _("大厅当前访问量过大，您的请求没有被处理，请稍后重试。已经提交的内容不会丢失。")
+    retry = str(int(getattr(settings, "HALL_ADMISSION_RETRY_AFTER", 2)))
+    if request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get("Accept", ""):
+        response: HttpResponse = JsonResponse(
+            {"error": {"code": "overloaded", "message": message, "details": {"retry_after": int(retry)}}},
+            status=503,
+        )
+    else:
+        response = HttpResponse(
+            f'<!doctype html><html lang="{language}"><meta charset="utf-8"><title>503</title>'
+            f"<p>{message}</p></html>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = retry
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class AdmissionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        current = gate()
+        if current is None or request.path.startswith(ALWAYS_ADMITTED):
+            return self.get_response(request)
+        if not current.semaphore.acquire(blocking=False):
+            queue = int(getattr(settings, "HALL_ADMISSION_QUEUE", 0))
+            with _lock:
+                if current.waiting >= queue:
+                    return _refusal(request)
+                current.waiting += 1
+            try:
+                admitted = current.semaphore.acquire(
+                    timeout=float(getattr(settings, "HALL_ADMISSION_WAIT", 2))
+                )
+            finally:
+                with _lock:
+                    current.waiting -= 1
+            if not admitted:
+                return _refusal(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current.semaphore.release()

@@ -1,0 +1,94 @@
+"""The search_path is set once per change of schema, and is always the one the connection was told.
+
+TENANT_LIMIT_SET_CALLS with config.postgresql: a wrong path here would read another agency's tables,
+so each case is checked against what PostgreSQL itself reports (current_schemas), not the cache.
+"""
+
+import pytest
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services import save_profile
+from cases.models import Case
+
+
+def schemas_in_effect() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schemas(false)")
+        return list(cursor.fetchone()[0])
+
+
+def test_the_limited_backend_is_the_one_in_use():
+    assert settings.TENANT_LIMIT_SET_CALLS is True
+    assert type(connections["default"]).__module__ == "config.postgresql.base"
+
+
+def test_switching_agencies_switches_the_path_every_time(agency_a, agency_b):
+    for agency in (agency_a, agency_b, agency_a, agency_b):
+        connection.set_tenant(agency)
+        assert schemas_in_effect() == [agency.schema_name, "public"]
+    connection.set_schema_to_public()
+    assert schemas_in_effect() == ["public"]
+
+
+def test_setting_the_same_agency_again_issues_no_second_set(agency_a):
+    connection.set_tenant(agency_a)
+    schemas_in_effect()
+    with CaptureQueriesContext(connection) as captured:
+        connection.set_tenant(agency_a)
+        Case.objects.exists()
+        Case.objects.exists()
+    sets = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SET search_path")]
+    assert sets == []
+    assert schemas_in_effect() == [agency_a.schema_name, "public"]
+
+
+def test_a_rolled_back_savepoint_that_had_switched_the_path_is_followed(agency_a, agency_b):
+    connection.set_tenant(agency_a)
+    assert schemas_in_effect() == [agency_a.schema_name, "public"]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        connection.set_tenant(agency_b)
+        assert schemas_in_effect() == [agency_b.schema_name, "public"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+    # PostgreSQL undid the SET with the savepoint; the connection still says agency_b and must
+    # set it again rather than trust its cache.
+    assert connection.schema_name == agency_b.schema_name
+    assert schemas_in_effect() == [agency_b.schema_name, "public"]
+
+
+def test_a_rolled_back_savepoint_without_a_switch_keeps_the_right_path(agency_a):
+    connection.set_tenant(agency_a)
+    schemas_in_effect()
+    with pytest.raises(ValueError), transaction.atomic():
+        Case.objects.exists()
+        raise ValueError
+    assert schemas_in_effect() == [agency_a.schema_name, "public"]
+
+
+def test_a_filing_sets_each_path_only_when_it_changes(portal_client, citizen, bureau):
+    save_profile(
+        user=citizen,
+        full_name="张爱丽",
+        id_number="11010519491231002X",
+        phone="13800138000",
+        address="三门峡市湖滨区黄河路1号",
+    )
+    portal_client.force_login(citizen)
+    with CaptureQueriesContext(connection) as captured:
+        response = portal_client.post(
+            "/api/v1/petitions/",
+            {
+                "petition_type": "complaint",
+                "title": "小区噪声扰民",
+                "body": "楼下商铺每天深夜播放音乐，请查处。",
+            },
+            content_type="application/json",
+        )
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in captured.captured_queries]
+    sets = [s for s in statements if s.startswith("SET search_path")]
+    # Never the same path twice in a row: a SET only where the schema really changes.
+    assert all(a != b for a, b in zip(sets, sets[1:], strict=False)), sets
+    assert len(sets) <= len(statements) // 3, (len(sets), len(statements))
