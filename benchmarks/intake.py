@@ -117,7 +117,7 @@ def body(i: int) -> bytes:
             **fields,
             "petition_type": ["suggestion", "complaint", "request"][i % 3],
             "title": f"{place}{matter}问题",
-            "body": f"{place}{rng.randint(1, 300)}号附近{matter}，" + "，".join(rng.sample(PHRASES, 6)) + "。",
+            "body": f"{place}{rng.randint(1, 300)}号附近{matter}，" + "，".join(rng.sample(PHRASES, 6)),
             "location": f"湖滨区{place}",
             "submission_id": str(uuid.uuid4()),
         },
