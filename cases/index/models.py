@@ -89,6 +89,10 @@ class CaseIndex(models.Model):
     # The first written reply (arts. 32-34) and the handling deadline, extension included, it met or not.
     first_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_handling_due = models.DateField(null=True, blank=True, editable=False)
+    # The petitioner's rating of that reply, as first given (参评率, 满意率).
+    first_satisfaction = models.CharField(
+        max_length=12, choices=Satisfaction.choices, blank=True, default="", db_default="", editable=False
+    )
     first_decided_on = _local_date_column("first_decided_at")
     first_replied_on = _local_date_column("first_replied_at")
 

@@ -18,10 +18,10 @@ Conventions shared by every KPI
   left out of the on-time denominators: nobody is late on them yet.
 - Only facts that never change after the event are read: ``submitted_at`` and the *first facts* of
   CaseIndex (``first_decided_at``, ``first_acceptance_due``, ``first_received_at``,
-  ``first_accepted_at``, ``first_replied_at``, ``first_handling_due``), which PostgreSQL sets once, as
-  they stood when the fact happened, and never rewrites (cases/index/models.py). A review request that
-  moves the case to the bureau, a re-routing or a later answer leaves a past period's figures as they
-  were. A live deadline (``acceptance_due``, ``handling_due``) is read only while its duty is still
+  ``first_accepted_at``, ``first_replied_at``, ``first_handling_due``, ``first_satisfaction``), which
+  PostgreSQL sets once, as they stood when the fact happened, and never rewrites
+  (cases/index/models.py). A review request that moves the case to the bureau, a re-routing or a
+  later answer leaves a past period's figures as they were. A live deadline (``acceptance_due``, ``handling_due``) is read only while its duty is still
   undone, and it cannot move once it has passed (an extension is approved only within the period,
   信访工作条例 art. 34).
 
@@ -40,9 +40,9 @@ The definitions (``today`` is the day the table is computed):
    ``first_replied_at`` in the period), or unreplied with ``handling_due`` in the period and < today}.
    The handling deadline includes an extension approved within the period (art. 34); one approved
    after it cannot exist, so a late reply stays late.
-3. 参评率 participation rate = #{evaluated (``satisfaction`` ≠ "")} ÷ #{``first_replied_at`` in the
-   period}.
-4. 满意率 satisfaction rate = #{``satisfaction`` ∈ {满意 satisfied, 基本满意 basically}}
+3. 参评率 participation rate = #{evaluated (``first_satisfaction`` ≠ "")} ÷ #{``first_replied_at`` in
+   the period}.
+4. 满意率 satisfaction rate = #{``first_satisfaction`` ∈ {满意 satisfied, 基本满意 basically}}
    ÷ #{``first_replied_at`` in the period and evaluated}.
 5. 重复信访率 repeat-petition rate = #{``linked_to`` set (filed again while the same matter was open,
    art. 19; state 重复信访（已关联）)} ÷ #{``submitted_at`` in the period} (every petition received).
@@ -197,20 +197,20 @@ def participation(period: Period, today: date) -> Kpi:
         _("参评率"),
         _("已评价件数 ÷ 本期内答复的件数"),
         denominator=denominator,
-        numerator=denominator & ~Q(satisfaction=""),
+        numerator=denominator & ~Q(first_satisfaction=""),
     )
 
 
 def satisfaction(period: Period, today: date) -> Kpi:
     """满意率 = #{satisfied or basically satisfied} ÷ #{replied in the period and evaluated}.
     Definition 4."""
-    denominator = _on_in("first_replied_on", period) & ~Q(satisfaction="")
+    denominator = _on_in("first_replied_on", period) & ~Q(first_satisfaction="")
     return Kpi(
         "satisfaction",
         _("满意率"),
         _("（满意 + 基本满意）件数 ÷ 本期内答复且已评价的件数"),
         denominator=denominator,
-        numerator=denominator & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
+        numerator=denominator & Q(first_satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
     )
 
 

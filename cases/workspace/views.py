@@ -58,9 +58,10 @@ def home(request: HallRequest[Agency]) -> HttpResponse:
         if tenant.kind == AgencyKind.BUREAU:
             # The bureau is alerted, until staff enter the year, to deadlines counted over a year whose
             # holiday arrangement is not entered (workdays.statutory): city-wide, as the calendar is.
-            context.update(provisional=queries.provisional_deadlines(today=today))
-            context.update(calendar_url=_calendar_url(request, context["provisional"]))
+            provisional = queries.provisional_deadlines(today=today)
             context.update(
+                provisional=provisional,
+                calendar_url=_calendar_url(request, provisional),
                 queue_count=ws_selectors.bureau_queue(tenant).count(),
                 objections=list(ws_selectors.pending_objections(tenant)[:20]),
                 reports=ws_selectors.pending_reports(tenant),

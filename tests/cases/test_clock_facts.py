@@ -144,6 +144,9 @@ def test_first_facts_are_set_once_and_never_rewritten(frozen, file_petition, age
     assert (index.first_decided_at, index.first_received_at) == (at(2026, 6, 8), at(2026, 6, 1))
     assert index.first_acceptance_due == date(2026, 6, 16)  # 1 Jun + 15 days
     assert index.first_decided_on == date(2026, 6, 8)
+    rows.update(satisfaction="satisfied")
+    rows.update(satisfaction="unsatisfied")
+    assert rows.get().first_satisfaction == "satisfied"
 
 
 def test_no_negative_duration_can_be_stored(agency_a):

@@ -15,7 +15,8 @@ UPDATE caseindex_caseindex SET
                              THEN received_at END,
     first_accepted_at = CASE WHEN replied_at IS NULL OR accepted_at <= replied_at THEN accepted_at END,
     first_replied_at = replied_at,
-    first_handling_due = CASE WHEN replied_at IS NOT NULL THEN handling_due END
+    first_handling_due = CASE WHEN replied_at IS NOT NULL THEN handling_due END,
+    first_satisfaction = satisfaction
 """
 
 # Each first fact is set once, from the live column of the write that first carries it, with the
@@ -33,6 +34,7 @@ BEGIN
         NEW.first_accepted_at := OLD.first_accepted_at;
         NEW.first_replied_at := OLD.first_replied_at;
         NEW.first_handling_due := OLD.first_handling_due;
+        NEW.first_satisfaction := OLD.first_satisfaction;
     END IF;
     IF NEW.first_routed_at IS NULL AND NEW.routed_at IS NOT NULL THEN
         NEW.first_routed_at := NEW.routed_at;
@@ -49,6 +51,9 @@ BEGIN
     IF NEW.first_replied_at IS NULL AND NEW.replied_at IS NOT NULL THEN
         NEW.first_replied_at := NEW.replied_at;
         NEW.first_handling_due := NEW.handling_due;
+    END IF;
+    IF COALESCE(NEW.first_satisfaction, '') = '' AND COALESCE(NEW.satisfaction, '') <> '' THEN
+        NEW.first_satisfaction := NEW.satisfaction;
     END IF;
     RETURN NEW;
 END
@@ -139,6 +144,18 @@ class Migration(migrations.Migration):
                     models.DateField(),
                 ),
                 output_field=models.DateField(),
+            ),
+        ),
+        migrations.AddField(
+            model_name="caseindex",
+            name="first_satisfaction",
+            field=models.CharField(
+                blank=True,
+                choices=[("satisfied", "满意"), ("basically", "基本满意"), ("unsatisfied", "不满意")],
+                db_default="",
+                default="",
+                editable=False,
+                max_length=12,
             ),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
