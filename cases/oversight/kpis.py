@@ -21,9 +21,9 @@ Conventions shared by every KPI
   ``first_accepted_at``, ``first_replied_at``, ``first_handling_due``, ``first_satisfaction``), which
   PostgreSQL sets once, as they stood when the fact happened, and never rewrites
   (cases/index/models.py). A review request that moves the case to the bureau, a re-routing or a
-  later answer leaves a past period's figures as they were. A live deadline (``acceptance_due``, ``handling_due``) is read only while its duty is still
-  undone, and it cannot move once it has passed (an extension is approved only within the period,
-  信访工作条例 art. 34).
+  later answer leaves a past period's figures as they were. A live deadline (``acceptance_due``,
+  ``handling_due``) is read only while its duty is still undone, and it cannot move once it has
+  passed (an extension is approved only within the period, 信访工作条例 art. 34).
 
 The definitions (``today`` is the day the table is computed):
 
