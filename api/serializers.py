@@ -69,6 +69,8 @@ class DeadlineSerializer(serializers.Serializer):
     status = serializers.CharField(allow_null=True)
     days_left = serializers.IntegerField()
     article = serializers.IntegerField()
+    # Counted over a year whose holidays are not entered yet (statutory holidays only): may move.
+    provisional = serializers.BooleanField()
 
 
 class AllowedActionSerializer(serializers.Serializer):

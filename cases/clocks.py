@@ -13,7 +13,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from config import clock
-from workdays.rules import DeadlineStatus, add_working_days, deadline_status, period_end
+from workdays.rules import (
+    DeadlineStatus,
+    add_working_days,
+    current_calendar,
+    deadline_status,
+    period_end,
+)
 
 ROUTING_DAYS = 15  # art. 22: the bureau forwards, assigns or otherwise disposes within 15 days
 ACCEPTANCE_DAYS = 15  # art. 23: the agency tells the petitioner whether it accepts within 15 days
@@ -75,6 +81,9 @@ class Deadline:
     days_left: int
     article: int
     is_window: bool
+    # Counted over a year whose holiday arrangement is neither entered nor published: its statutory
+    # holidays only (workdays.statutory). Shown as 暂定 wherever staff see it; recomputed on entry.
+    provisional: bool = False
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -88,6 +97,7 @@ _WINDOWS = frozenset({"objection", "review_request", "rereview_request"})
 def case_deadlines(case, *, today: date | None = None, objected_on: date | None = None) -> list[Deadline]:
     """Every clock that has started on this case, with its status on ``today``."""
     today = today or clock.today()
+    calendar = current_calendar()
     rows: list[tuple[str, str | Promise, date | None, date | None, int]] = [
         ("routing", _("信访局分流（15日）"), case.routing_due, _day(case.routed_at), 22),
         ("acceptance", _("告知是否受理（15日）"), case.acceptance_due, _day(case.acceptance_decided_at), 23),
@@ -118,7 +128,19 @@ def case_deadlines(case, *, today: date | None = None, objected_on: date | None 
         status: DeadlineStatus | None = deadline_status(due, today=today, completed_on=done)
         if window and done is None and status == DeadlineStatus.OVERDUE:
             status = None
-        deadlines.append(Deadline(kind, label, due, done, status, (due - today).days, article, window))
+        deadlines.append(
+            Deadline(
+                kind,
+                label,
+                due,
+                done,
+                status,
+                (due - today).days,
+                article,
+                window,
+                provisional=calendar.is_provisional(due),
+            )
+        )
     return deadlines
 
 

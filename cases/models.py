@@ -180,6 +180,9 @@ class Case(models.Model):
     extension_days = models.PositiveIntegerField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     objection_reason = models.TextField(blank=True)
+    # When the bureau refused the agency's objection to its routing: the agency's acceptance clock runs
+    # from this ruling (信访工作条例 art. 23, see cases.services.routing.decide_objection).
+    objection_ruled_at = models.DateTimeField(null=True, blank=True)
 
     not_accepted_channel = models.CharField(max_length=20, choices=LawfulChannel.choices, blank=True)
     not_accepted_reason = models.TextField(blank=True)

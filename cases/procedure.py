@@ -183,6 +183,12 @@ handling_period_running = _refuse_if(
     lambda case, today: case.handling_due is None or today > case.handling_due,
     Refusal(DeadlinePassed, _("办理期限已过，不能再申请延期。"), "deadline_passed"),
 )
+# 信访工作条例 art. 34: the period is extended within the period; once it has run out the case is late
+# and an approval cannot make it on time again (the request lapses, 按期办结率 counts the reply late).
+handling_period_still_running = _refuse_if(
+    lambda case, today: case.handling_due is None or today > case.handling_due,
+    Refusal(DeadlinePassed, _("办理期限已届满，延期申请不能再审批。"), "deadline_passed"),
+)
 extension_requested = _refuse_if(
     lambda case, today: case.extension_status != ExtensionStatus.REQUESTED,
     Refusal(InvalidTransition, _("没有待审批的延期申请。"), "no_extension_request"),
@@ -405,7 +411,7 @@ PROCEDURE: dict[str, Step] = {
             "decide_extension",
             holder_staff(LEADERS),
             (CaseState.ACCEPTED,),
-            (extension_requested,),
+            (extension_requested, handling_period_still_running),
             event=EventKind.EXTENSION_APPROVED,
             notifies="petitioner",
         ),

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_tenants.utils import schema_context
 
 from cases import clocks
@@ -13,6 +13,7 @@ from config import clock
 from config.masking import mask_name
 from notifications.services import CaseSummary
 from tenants.models import Agency, reported_unit_codes
+from workdays.rules import current_calendar
 
 
 @dataclass(frozen=True)
@@ -149,3 +150,47 @@ def notification_summary(case_uuid) -> CaseSummary | None:
         lookup_url=f"{portal_url().rstrip('/')}{lookup}?{urlencode({'n': index.tracking_number})}",
         owner_id=index.citizen_id,
     )
+
+
+# --- Provisional deadlines (a calendar year not entered) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvisionalDeadlines:
+    """The years whose holiday arrangement staff must still enter, and the open cases with a deadline
+    counted over one of them (their statutory holidays only, workdays.statutory)."""
+
+    years: list[int]
+    open_cases: int
+
+
+def provisional_deadlines(*, agency: Agency | None = None, today: date | None = None) -> ProvisionalDeadlines:
+    """What the bureau is alerted to until staff enter the year (one count over the index).
+
+    Deadlines run at most a few months ahead: last year, this year and the next are the ones to ask.
+    ``agency`` limits the count to the cases it holds.
+    """
+    today = today or clock.today()
+    years = current_calendar().provisional_years(range(today.year - 1, today.year + 2))
+    if not years:
+        return ProvisionalDeadlines([], 0)
+    in_years = Q()
+    for name in _DEADLINE_COLUMNS:
+        for year in years:
+            in_years |= Q(**{f"{name}__gte": date(year, 1, 1), f"{name}__lte": date(year, 12, 31)})
+    rows = CaseIndex.objects.filter(in_years, is_open=True)
+    if agency is not None:
+        rows = rows.filter(holder=agency)
+    return ProvisionalDeadlines(years, rows.count())
+
+
+_DEADLINE_COLUMNS = (
+    "routing_due",
+    "acceptance_due",
+    "objection_due",
+    "handling_due",
+    "review_request_due",
+    "review_due",
+    "rereview_request_due",
+    "rereview_due",
+)

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,31 @@ class CaseIndex(models.Model):
     submitted_on = _local_date_column("submitted_at")
     acceptance_decided_on = _local_date_column("acceptance_decided_at")
     replied_on = _local_date_column("replied_at")
+    routed_at = models.DateTimeField(null=True, blank=True)  # the bureau's routing decision (art. 22)
+
+    # First facts: what happened, as it stood when it first happened. The KPIs read only these (and
+    # submitted_at), so nothing done later — a review request that moves the case to the bureau, a
+    # re-routing, a second reply — rewrites a past month's figures. PostgreSQL sets each one once, in
+    # the BEFORE trigger ``caseindex_first_facts`` (migration 0006), from the live columns of the same
+    # write, and keeps it on every later write: whatever writes the row (_sync_index, a bulk COPY, a
+    # test's objects.create) cannot change a first fact. Django never writes them meaningfully.
+    first_routed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_routing_due = models.DateField(null=True, blank=True, editable=False)  # as it stood then
+    # The first decision whether to accept (受理 / 不予受理, art. 23), the deadline it was measured
+    # against and the receipt by the deciding agency it counted from, all as they stood at the decision.
+    first_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_acceptance_due = models.DateField(null=True, blank=True, editable=False)
+    first_received_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The first written reply (arts. 32-34) and the handling deadline, extension included, it met or not.
+    first_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_handling_due = models.DateField(null=True, blank=True, editable=False)
+    # The petitioner's rating of that reply, as first given (参评率, 满意率).
+    first_satisfaction = models.CharField(
+        max_length=12, choices=Satisfaction.choices, blank=True, default="", db_default="", editable=False
+    )
+    first_decided_on = _local_date_column("first_decided_at")
+    first_replied_on = _local_date_column("first_replied_at")
 
     routing_due = models.DateField(null=True, blank=True)
     acceptance_due = models.DateField(null=True, blank=True)
@@ -94,6 +120,21 @@ class CaseIndex(models.Model):
             models.Index(fields=["is_open", "next_due"], name="caseindex_open_due"),
             models.Index(fields=["citizen", "-submitted_at"], name="caseindex_citizen_recent"),
             models.Index(fields=["submitted_at"], name="caseindex_submitted"),
+        ]
+        constraints = [
+            # No negative durations in 平均受理天数 / 平均答复天数 (cases/oversight/kpis.py).
+            models.CheckConstraint(
+                condition=Q(first_decided_at__isnull=True)
+                | Q(first_received_at__isnull=True)
+                | Q(first_decided_at__gte=F("first_received_at")),
+                name="caseindex_decided_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_replied_at__isnull=True)
+                | Q(first_accepted_at__isnull=True)
+                | Q(first_replied_at__gte=F("first_accepted_at")),
+                name="caseindex_replied_after_accepted",
+            ),
         ]
         verbose_name = _("信访件索引")
 

@@ -16,28 +16,41 @@ Conventions shared by every KPI
   undefined (shown "—") and ranked last.
 - Cases still running whose deadline falls in the period but has not passed yet (today ≤ due) are
   left out of the on-time denominators: nobody is late on them yet.
+- Only facts that never change after the event are read: ``submitted_at`` and the *first facts* of
+  CaseIndex (``first_decided_at``, ``first_acceptance_due``, ``first_received_at``,
+  ``first_accepted_at``, ``first_replied_at``, ``first_handling_due``, ``first_satisfaction``), which
+  PostgreSQL sets once, as they stood when the fact happened, and never rewrites
+  (cases/index/models.py). A review request that moves the case to the bureau, a re-routing or a
+  later answer leaves a past period's figures as they were. A live deadline (``acceptance_due``,
+  ``handling_due``) is read only while its duty is still undone, and it cannot move once it has
+  passed (an extension is approved only within the period, 信访工作条例 art. 34).
 
 The definitions (``today`` is the day the table is computed):
 
 1. 及时受理率 timely acceptance rate =
-   #{acceptance decided (``acceptance_decided_at``) on or before ``acceptance_due``}
-   ÷ #{``acceptance_due`` in the period, and (decided, or ``acceptance_due`` < today)}.
+   #{first decided (``first_decided_at``) on or before ``first_acceptance_due``}
+   ÷ #{decided with ``first_acceptance_due`` in the period, or undecided with ``acceptance_due`` in
+   the period and < today}.
    Only cases received by an agency that had to decide acceptance have ``acceptance_due``
-   (信访工作条例 art. 23: 15 days from receipt); both accepting and not accepting count as decided.
+   (信访工作条例 art. 23: 15 days from receipt, or from the ruling that refused the agency's objection);
+   both accepting and not accepting count as decided.
 2. 按期办结率 on-time completion rate =
-   #{replied (``replied_at``) on or before ``handling_due``}
-   ÷ #{accepted (``accepted_at`` set, ``handling_due`` set), and (``handling_due`` in the period or
-   ``replied_at`` in the period), and (replied, or ``handling_due`` < today)}.
-   ``handling_due`` already includes an approved extension (art. 34).
-3. 参评率 participation rate = #{evaluated (``satisfaction`` ≠ "")} ÷ #{``replied_at`` in the period}.
-4. 满意率 satisfaction rate = #{``satisfaction`` ∈ {满意 satisfied, 基本满意 basically}}
-   ÷ #{``replied_at`` in the period and evaluated}.
+   #{first replied (``first_replied_at``) on or before ``first_handling_due``}
+   ÷ #{accepted (``first_accepted_at`` set) and either replied with (``first_handling_due`` or
+   ``first_replied_at`` in the period), or unreplied with ``handling_due`` in the period and < today}.
+   The handling deadline includes an extension approved within the period (art. 34); one approved
+   after it cannot exist, so a late reply stays late.
+3. 参评率 participation rate = #{evaluated (``first_satisfaction`` ≠ "")} ÷ #{``first_replied_at`` in
+   the period}.
+4. 满意率 satisfaction rate = #{``first_satisfaction`` ∈ {满意 satisfied, 基本满意 basically}}
+   ÷ #{``first_replied_at`` in the period and evaluated}.
 5. 重复信访率 repeat-petition rate = #{``linked_to`` set (filed again while the same matter was open,
    art. 19; state 重复信访（已关联）)} ÷ #{``submitted_at`` in the period} (every petition received).
-6. 平均受理天数 average days to accept = mean(``acceptance_decided_at`` − ``received_at``) in days,
-   over cases with ``acceptance_decided_at`` in the period and ``received_at`` set.
-7. 平均答复天数 average days to reply = mean(``replied_at`` − ``accepted_at``) in days, over cases with
-   ``replied_at`` in the period and ``accepted_at`` set.
+6. 平均受理天数 average days to accept = mean(``first_decided_at`` − ``first_received_at``) in days,
+   over cases first decided in the period with ``first_received_at`` set (the receipt by the deciding
+   agency, as it stood at the decision).
+7. 平均答复天数 average days to reply = mean(``first_replied_at`` − ``first_accepted_at``) in days, over
+   cases first replied in the period with ``first_accepted_at`` set.
 """
 
 from __future__ import annotations
@@ -141,59 +154,63 @@ class Kpi:
 
 
 def timely_acceptance(period: Period, today: date) -> Kpi:
-    """及时受理率 = #{decided on or before acceptance_due} ÷ #{acceptance_due in the period and
-    (decided or acceptance_due < today)}. See the module docstring, definition 1."""
-    denominator = _on_in("acceptance_due", period) & (
-        Q(acceptance_decided_at__isnull=False) | Q(acceptance_due__lt=today)
+    """及时受理率 = #{first decided on or before its deadline} ÷ #{decided with that deadline in the
+    period, or undecided and overdue in the period}. See the module docstring, definition 1."""
+    decided = Q(first_decided_at__isnull=False) & _on_in("first_acceptance_due", period)
+    overdue = (
+        Q(first_decided_at__isnull=True) & _on_in("acceptance_due", period) & Q(acceptance_due__lt=today)
     )
     return Kpi(
         "timely_acceptance",
         _("及时受理率"),
         _("按期告知受理与否的件数 ÷ 告知期限在本期内到期的件数"),
-        denominator=denominator,
-        numerator=denominator & _met("acceptance_decided_on", "acceptance_due"),
+        denominator=decided | overdue,
+        numerator=decided & _met("first_decided_on", "first_acceptance_due"),
     )
 
 
 def on_time_completion(period: Period, today: date) -> Kpi:
-    """按期办结率 = #{replied on or before handling_due} ÷ #{accepted, handling_due set, (handling_due
-    in the period or replied in the period) and (replied or handling_due < today)}. Definition 2."""
-    denominator = (
-        Q(accepted_at__isnull=False, handling_due__isnull=False)
-        & (_on_in("handling_due", period) | _on_in("replied_on", period))
-        & (Q(replied_at__isnull=False) | Q(handling_due__lt=today))
+    """按期办结率 = #{first replied on or before its handling deadline} ÷ #{accepted and (replied with
+    the deadline or the reply in the period, or unreplied and overdue in the period)}. Definition 2."""
+    replied = Q(first_accepted_at__isnull=False, first_handling_due__isnull=False) & (
+        _on_in("first_handling_due", period) | _on_in("first_replied_on", period)
+    )
+    overdue = (
+        Q(first_accepted_at__isnull=False, first_replied_at__isnull=True)
+        & _on_in("handling_due", period)
+        & Q(handling_due__lt=today)
     )
     return Kpi(
         "on_time_completion",
         _("按期办结率"),
         _("在办理期限内书面答复的件数 ÷ 办理期限在本期内到期或在本期内答复的已受理件数"),
-        denominator=denominator,
-        numerator=denominator & _met("replied_on", "handling_due"),
+        denominator=replied | overdue,
+        numerator=replied & _met("first_replied_on", "first_handling_due"),
     )
 
 
 def participation(period: Period, today: date) -> Kpi:
     """参评率 = #{evaluated} ÷ #{replied in the period}. Definition 3."""
-    denominator = _on_in("replied_on", period)
+    denominator = _on_in("first_replied_on", period)
     return Kpi(
         "participation",
         _("参评率"),
         _("已评价件数 ÷ 本期内答复的件数"),
         denominator=denominator,
-        numerator=denominator & ~Q(satisfaction=""),
+        numerator=denominator & ~Q(first_satisfaction=""),
     )
 
 
 def satisfaction(period: Period, today: date) -> Kpi:
     """满意率 = #{satisfied or basically satisfied} ÷ #{replied in the period and evaluated}.
     Definition 4."""
-    denominator = _on_in("replied_on", period) & ~Q(satisfaction="")
+    denominator = _on_in("first_replied_on", period) & ~Q(first_satisfaction="")
     return Kpi(
         "satisfaction",
         _("满意率"),
         _("（满意 + 基本满意）件数 ÷ 本期内答复且已评价的件数"),
         denominator=denominator,
-        numerator=denominator & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
+        numerator=denominator & Q(first_satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
     )
 
 
@@ -211,27 +228,27 @@ def repeat_petition(period: Period, today: date) -> Kpi:
 
 
 def average_days_to_accept(period: Period, today: date) -> Kpi:
-    """平均受理天数 = mean(acceptance_decided_at − received_at) in days, decided in the period.
+    """平均受理天数 = mean(first_decided_at − first_received_at) in days, first decided in the period.
     Definition 6 (lower is better)."""
     return Kpi(
         "days_to_accept",
         _("平均受理天数"),
         _("本期内告知受理与否的各件（告知时间 − 收到时间）的平均天数"),
-        denominator=_on_in("acceptance_decided_on", period) & Q(received_at__isnull=False),
-        average=F("acceptance_decided_at") - F("received_at"),
+        denominator=_on_in("first_decided_on", period) & Q(first_received_at__isnull=False),
+        average=F("first_decided_at") - F("first_received_at"),
         higher_is_better=False,
     )
 
 
 def average_days_to_reply(period: Period, today: date) -> Kpi:
-    """平均答复天数 = mean(replied_at − accepted_at) in days, replied in the period.
+    """平均答复天数 = mean(first_replied_at − first_accepted_at) in days, first replied in the period.
     Definition 7 (lower is better)."""
     return Kpi(
         "days_to_reply",
         _("平均答复天数"),
         _("本期内答复的各件（答复时间 − 受理时间）的平均天数"),
-        denominator=_on_in("replied_on", period) & Q(accepted_at__isnull=False),
-        average=F("replied_at") - F("accepted_at"),
+        denominator=_on_in("first_replied_on", period) & Q(first_accepted_at__isnull=False),
+        average=F("first_replied_at") - F("first_accepted_at"),
         higher_is_better=False,
     )
 
@@ -318,9 +335,11 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     # Only rows that can count anywhere: an OR of the period conditions.
     touches_period = (
         _on_in("acceptance_due", period)
+        | _on_in("first_acceptance_due", period)
         | _on_in("handling_due", period)
-        | _on_in("replied_on", period)
-        | _on_in("acceptance_decided_on", period)
+        | _on_in("first_handling_due", period)
+        | _on_in("first_replied_on", period)
+        | _on_in("first_decided_on", period)
         | _on_in("submitted_on", period)
     )
     grouped = (

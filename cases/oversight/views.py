@@ -37,6 +37,7 @@ from config import clock
 from config.errors import HallError, NotFound
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind
+from workdays.rules import current_calendar
 
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
 
@@ -77,6 +78,13 @@ def _agency_by_code(code: str) -> Agency | None:
 # --- Dashboard and search ------------------------------------------------------------------------
 
 
+def _calendar_url(request, years: list[int]) -> str:
+    """The calendar page for the first year to enter, for those who keep it (workdays.views)."""
+    if not years or not set(request.agency_roles) & {Role.ADMIN, Role.LEADER}:
+        return ""
+    return f"{reverse('workdays:days')}?year={years[0]}"
+
+
 @oversight_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -92,6 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             agency=_agency_by_code(data["agency"]), petition_type=data["petition_type"], period=period
         )
     board = ovs.dashboard(filters)
+    provisional = queries.provisional_deadlines()
     month_chart = charts.bar_chart(
         _("按月收件"), [(row["month"].strftime("%Y-%m"), row["received"]) for row in board.by_month]
     )
@@ -108,6 +117,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "month_chart": month_chart,
             "type_chart": type_chart,
             "roles": sorted(request.agency_roles),
+            # Deadlines counted over a year whose holidays are not entered (workdays.statutory).
+            "provisional": provisional,
+            "calendar_url": _calendar_url(request, provisional.years),
         },
     )
 
@@ -140,12 +152,18 @@ def search(request: HttpRequest) -> HttpResponse:
             results, has_next = ovs.search_cases(query, page=page, viewer=request.tenant)
     params = request.GET.copy()
     params.pop("page", None)
+    calendar = current_calendar()
     return render(
         request,
         "oversight/search.html",
         {
             "form": form,
-            "results": [(row, queries.deadline_colour(row)) for row in results],
+            "results": [
+                (row, queries.deadline_colour(row), calendar.is_provisional(row.next_due))
+                if row.next_due
+                else (row, queries.deadline_colour(row), False)
+                for row in results
+            ],
             "has_next": has_next,
             "page": page,
             "query_string": params.urlencode(),

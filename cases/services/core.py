@@ -258,6 +258,7 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
     index.is_public = case.is_public
     index.linked_to = case.linked_to
     index.received_at = case.received_at
+    index.routed_at = case.routed_at
     index.accepted_at = case.accepted_at
     index.acceptance_decided_at = case.acceptance_decided_at
     index.replied_at = case.replied_at

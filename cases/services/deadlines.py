@@ -40,7 +40,8 @@ def recompute_deadlines(*, case_uuid: uuid.UUID) -> dict[str, tuple[date | None,
         if state in (CaseState.SUBMITTED, CaseState.REGISTERED) and case.received_at:
             case.routing_due = clocks.routing_due(case.received_at)
         if state in (CaseState.RECEIVED, CaseState.SIGNED, CaseState.OBJECTED) and case.received_at:
-            case.acceptance_due = clocks.acceptance_due(case.received_at)
+            # art. 23: from receipt, or from the ruling that refused the agency's objection.
+            case.acceptance_due = clocks.acceptance_due(case.objection_ruled_at or case.received_at)
             if case.routed_by:
                 case.objection_due = clocks.objection_due(case.received_at)
         if state == CaseState.ACCEPTED and case.accepted_at:

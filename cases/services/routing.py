@@ -196,6 +196,7 @@ def forward_case(
         case.report_status = ""
         case.acceptance_due = clocks.acceptance_due(now)
         case.objection_due = clocks.objection_due(now)
+        case.objection_ruled_at = None  # a new receipt: its clocks run from it (art. 23)
         case.save()
         kind = EventKind.ASSIGNED if mode == RoutingMode.ASSIGN else EventKind.FORWARDED
         text = (
@@ -383,7 +384,7 @@ def object_to_routing(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> Non
 
 def decide_objection(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comment: str = "") -> None:
     """The bureau rules on an objection: approved → back to the bureau for routing; refused → the
-    agency keeps it and its acceptance clock continues."""
+    agency keeps it and its acceptance clock runs again from the ruling (art. 23)."""
     with _locked(case_uuid) as (index, case):
         holder = index.holder
         check("decide_objection", actor, index, case)
@@ -409,14 +410,22 @@ def decide_objection(*, case_uuid: uuid.UUID, actor: Actor, approve: bool, comme
                 ),
             )
         else:
+            # 信访工作条例 art. 23: the agency tells the petitioner within 15 days of receiving the matter,
+            # and objects within 5 working days, the bureau verifying (核实) the objection. Until the
+            # ruling the matter was not the agency's to decide; refused, it comes back to the agency on
+            # the day of the ruling, and its 15 days run from then: a ruling after the first deadline
+            # does not make the agency late.
+            now = _now()
             case.state = CaseState.SIGNED
-            case.save(update_fields=["state"])
+            case.objection_ruled_at = now
+            case.acceptance_due = clocks.acceptance_due(now)
+            case.save(update_fields=["state", "objection_ruled_at", "acceptance_due"])
             _append_event(
                 case,
                 EventKind.OBJECTION_REJECTED,
                 actor,
                 agency_code=bureau.code,
-                changes={"comment": comment},
+                changes={"comment": comment, "acceptance_due": case.acceptance_due},
                 visible=False,
             )
             _sync_index(index, case, holder)

@@ -549,6 +549,7 @@ def _render_case(
     if ctx.allowed["route"].allowed:
         suggestions = ws_selectors.suggest_agencies(ctx.case)
     current_holder = view.index.holder if not ctx.holds else None
+    deadlines = queries.deadlines(view)
     context = {
         "ctx": ctx,
         "blocked": blocked,
@@ -558,7 +559,8 @@ def _render_case(
         "current_holder": current_holder,
         "petitioner": services.petitioner_for_staff(ctx.case, ctx.tenant, contact=ctx.holds),
         "identity": identity,
-        "deadlines": queries.deadlines(view),
+        "deadlines": deadlines,
+        "provisional_deadlines": any(d.provisional for d in deadlines),
         "documents": documents,
         "attachments": attachments,
         "timeline": queries.timeline(ctx.view, for_citizen=False, contact=ctx.holds),

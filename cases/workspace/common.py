@@ -16,6 +16,7 @@ from config.errors import HallError
 from config.hall_request import HallRequest
 from config.net import client_ip
 from tenants.models import Agency, AgencyKind
+from workdays.rules import current_calendar
 
 ANY_STAFF = ("handler", "leader", "admin")
 PAGE_SIZE = 25
@@ -54,11 +55,14 @@ def bureau_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def _colour_rows(rows) -> list[dict[str, Any]]:
     today = clock.today()
+    calendar = current_calendar()
     return [
         {
             "index": row,
             "colour": queries.deadline_colour(row, today=today),
             "days_left": (row.next_due - today).days if row.next_due else None,
+            # 暂定: counted over a year whose holidays are not entered yet (workdays.statutory).
+            "provisional": bool(row.next_due) and calendar.is_provisional(row.next_due),
         }
         for row in rows
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -55,12 +56,24 @@ def home(request: HallRequest[Agency]) -> HttpResponse:
             else [],
         )
         if tenant.kind == AgencyKind.BUREAU:
+            # The bureau is alerted, until staff enter the year, to deadlines counted over a year whose
+            # holiday arrangement is not entered (workdays.statutory): city-wide, as the calendar is.
+            provisional = queries.provisional_deadlines(today=today)
             context.update(
+                provisional=provisional,
+                calendar_url=_calendar_url(request, provisional),
                 queue_count=ws_selectors.bureau_queue(tenant).count(),
                 objections=list(ws_selectors.pending_objections(tenant)[:20]),
                 reports=ws_selectors.pending_reports(tenant),
             )
     return render(request, "workspace/home.html", context)
+
+
+def _calendar_url(request: HallRequest[Agency], provisional: queries.ProvisionalDeadlines) -> str:
+    """The calendar page for the first year to enter, for those who keep the calendar (workdays.views)."""
+    if not provisional.years or not request.agency_roles & {Role.ADMIN, Role.LEADER}:
+        return ""
+    return f"{reverse('workdays:days')}?year={provisional.years[0]}"
 
 
 @staff_required()

@@ -9,6 +9,11 @@ How a period is counted (民法典 arts. 201 and 203, applied to the 信访工�
 
 A deadline is a date: the period runs until 24:00 local time (Asia/Shanghai) on it.
 
+A year staff have not entered still has its rest days (workdays.statutory): the published arrangement
+of a past year, or the fixed statutory holidays of 全国年节及纪念日放假办法. A deadline whose last day falls
+in a year counted by the statutory holidays alone is *provisional* (``is_provisional``): the year's
+announced make-up days and 补假 may move it, and it is recomputed when staff enter the year.
+
 The calendar is read once per process and kept in memory under the token of ``CalendarVersion``, which
 changes in the same transaction as every edit (see workdays.signals). Each call to a module-level
 function costs one primary-key query to compare tokens; code that computes many deadlines at once
@@ -24,6 +29,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from config import clock
+from workdays.statutory import year_days
 
 SATURDAY = 5
 
@@ -56,7 +62,30 @@ class WorkCalendar:
         """Whether staff have entered any holiday or make-up day for ``year``."""
         return year in self.years
 
+    def confirmed(self, year: int) -> bool:
+        """Whether ``year``'s rest days are final: entered by staff, or published (workdays.statutory)."""
+        return year in self.years or not year_days(year).provisional
+
+    def is_provisional(self, day: date) -> bool:
+        """Whether a deadline ending on ``day`` was counted over statutory holidays alone.
+
+        A period's rest days matter on its last day and the days it rolls over (民法典 art. 203), or on
+        the few days of a working-day period: the year of its last day is the one to ask.
+        """
+        return not self.confirmed(day.year)
+
+    def provisional_years(self, years: Iterable[int]) -> list[int]:
+        return [year for year in years if not self.confirmed(year)]
+
     def is_working_day(self, day: date) -> bool:
+        if day.year not in self.years:
+            # Not entered: the published arrangement, or the statutory holidays (workdays.statutory).
+            fallback = year_days(day.year)
+            if day in fallback.make_up_days:
+                return True
+            if day in fallback.holidays:
+                return False
+            return day.weekday() < SATURDAY
         if day in self.make_up_days:
             return True
         if day in self.holidays:
@@ -139,6 +168,11 @@ def period_end(start: date, days: int) -> date:
 def add_working_days(start: date, days: int) -> date:
     """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
     return current_calendar().add_working_days(start, days)
+
+
+def is_provisional(day: date) -> bool:
+    """Whether a deadline ending on ``day`` is provisional (its year not entered nor published)."""
+    return current_calendar().is_provisional(day)
 
 
 def working_days_between(start: date, end: date) -> int:

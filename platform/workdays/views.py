@@ -23,6 +23,7 @@ from workdays import rules
 from workdays.forms import CalendarDayForm
 from workdays.models import CalendarDay
 from workdays.services import add_calendar_day, delete_calendar_day
+from workdays.statutory import year_days
 
 
 class CalendarKeeper(Protocol):
@@ -94,6 +95,8 @@ def calendar_days(request: HallRequest[CalendarKeeper]) -> HttpResponse:
         "days": days,
         "years": entered_years,
         "year_missing": not days,
+        # What counts for the year until it is entered: published, or the statutory holidays (provisional).
+        "fallback": year_days(year) if not days else None,
     }
     return render(request, "workdays/calendar.html", context, status=status)
 

@@ -38,7 +38,9 @@ def test_the_data_migration_loads_the_2026_notice():
         (date(2026, 10, 11), False),  # the Sunday after it rests as usual
         (date(2026, 1, 4), True),  # a Sunday worked as a make-up day for New Year
         (date(2026, 2, 23), False),  # the Monday that ends the Spring Festival holiday
-        (date(2027, 1, 1), True),  # 2027 is not entered yet: only the week counts (a Friday)
+        # 2027 is not entered yet: its statutory holidays still count (元旦, a Friday), provisionally.
+        (date(2027, 1, 1), False),
+        (date(2027, 1, 4), True),  # the Monday after: no 调休 is known before the notice
     ],
 )
 def test_is_working_day(day, working):
