@@ -150,6 +150,7 @@ def notification_summary(case_uuid) -> CaseSummary | None:
         tracking_number=index.tracking_number,
         title=index.title,
         holder_name=index.holder.name_zh,
+        holder_name_en=index.holder.name_en,
         query_code=decrypt_text(index.query_code_encrypted),
         lookup_url=f"{portal_url().rstrip('/')}{lookup}?{urlencode({'n': index.tracking_number})}",
         owner_id=index.citizen_id,
