@@ -56,6 +56,12 @@ EVENT_SENTENCES = [
     gettext_noop("%(agency)s反馈%(kind)s：%(text)s"),
 ]
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# Steps whose message is what a person wrote (a citizen's supplement): never read as the hall's words.
+TYPED_KINDS = frozenset({"supplemented"})
+
+
+class _NotOurs(Exception):
+    """A parameter is not what the hall would have put there: the text is not the hall's sentence."""
 
 
 def _choices(name: str) -> type[TextChoices]:
@@ -74,7 +80,7 @@ def _choices(name: str) -> type[TextChoices]:
 def _agency_in_reader_language(stored: str) -> str:
     names = _agency_names().get(stored)
     if names is None:
-        return stored
+        raise _NotOurs(stored)
     _code, name_zh, name_en = names
     return name_en if _english() and name_en else name_zh
 
@@ -121,7 +127,7 @@ def _choice_converter(name: str) -> Callable[[str], str]:
         for value in choices.values:
             if stored in _labels_of(choices, value):
                 return str(choices(value).label)
-        return stored
+        raise _NotOurs(stored)
 
     return convert
 
@@ -185,15 +191,20 @@ def render_sentence(stored: str) -> str:
     if found is None:
         return stored
     msgid, params = found
-    for name, value in params.items():
-        convert = _converter(name)
-        if convert is not None:
-            params[name] = convert(value)
+    try:
+        for name, value in params.items():
+            convert = _converter(name)
+            if convert is not None:
+                params[name] = convert(value)
+    except _NotOurs:
+        return stored  # typed words that happen to look like one of the hall's sentences
     return gettext(msgid) % params
 
 
 def event_message(event) -> str:
     """What a timeline step says, in the reader's language (see the module docstring)."""
+    if event.kind in TYPED_KINDS:
+        return event.message
     return render_sentence(event.message)
 
 

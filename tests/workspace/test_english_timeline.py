@@ -129,6 +129,9 @@ def test_unknown_or_typed_messages_are_shown_as_stored():
         assert wording.render_sentence("不予受理，请通过诉讼途径解决：属于民事纠纷") == (
             "Not accepted; please use Litigation: 属于民事纠纷"
         )
+        # Typed words that look like one of the hall's sentences stay as typed.
+        assert wording.render_sentence("材料已签收。") == "材料已签收。"
+        assert wording.render_sentence("信访人评价：还行") == "信访人评价：还行"
     with translation.override("zh-hans"):
         assert wording.render_sentence("Petitioner's rating: Satisfied") == "信访人评价：满意"
 
