@@ -121,7 +121,7 @@ def test_the_chinese_timeline_is_the_stored_one(walked, host_client, agency_a, h
     assert "信访局已将信访事项交办三门峡市公安局办理。" in timeline
 
 
-def test_unknown_or_typed_messages_are_shown_as_stored():
+def test_unknown_or_typed_messages_are_shown_as_stored(db):
     with translation.override("en"):
         assert wording.render_sentence("一条旧的、目录里没有的消息") == "一条旧的、目录里没有的消息"
         assert wording.render_sentence("信访人评价：满意") == "Petitioner's rating: Satisfied"
