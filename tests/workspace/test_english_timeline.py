@@ -175,3 +175,24 @@ def test_an_inbox_row_without_params_shows_what_was_stored(citizen, portal_clien
     portal_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = portal_client.get("/inbox/").content.decode()
     assert "旧的主题" in page and "旧的正文" in page
+
+
+def test_every_sentence_of_the_catalogue_is_a_services_sentence_and_has_english():
+    """The renderer's catalogue follows the services: each sentence is one a service writes (its
+    msgid is a string in cases/), and each has an English translation without Chinese."""
+    import ast
+    from pathlib import Path
+
+    root = Path(wording.__file__).resolve().parent
+    strings = set()
+    for path in root.rglob("*.py"):
+        if path.name == "wording.py" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+    for msgid in wording.EVENT_SENTENCES:
+        assert msgid in strings, f"no service writes {msgid!r}"
+        with translation.override("en"):
+            english = translation.gettext(msgid)
+        assert english != msgid and not CJK.search(english), (msgid, english)
