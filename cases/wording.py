@@ -68,13 +68,14 @@ def _choices(name: str) -> type[TextChoices]:
     from cases import models as case_models
     from cases.oversight.models import SupervisionKind
 
-    return {
+    table: dict[str, type[TextChoices]] = {
         "opinion": case_models.HandlingOpinion,
         "o": case_models.HandlingOpinion,
         "s": case_models.Satisfaction,
         "channel": case_models.LawfulChannel,
         "kind": SupervisionKind,
-    }[name]
+    }
+    return table[name]
 
 
 def _agency_in_reader_language(stored: str) -> str:

@@ -98,6 +98,12 @@ def test_staff_pages_fit_a_phone_and_charts_are_not_clipped(chromium, live_db, u
         page.goto(urls.agency("zjj", "/inbox/"))
         for case in filed:
             assert page.get_by_role("link", name=case.tracking_number).count() == 1
+        # ... and its cells keep their lines: squeezed to the screen, a title would stand one
+        # character per line.
+        tallest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('main table td')].map(c => c.offsetHeight))"
+        )
+        assert tallest < 48, f"a table cell is {tallest}px tall: the table was squeezed to the phone"
 
         sign_in(page, urls.agency("dcs", "/accounts/login/"), supervisor.email, totp=True)
         for name, path in (("dashboard", "/"), ("kpis", "/kpis/"), ("search", "/search/?text=物业")):
