@@ -6,7 +6,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django_tenants.utils import schema_context
 
-from cases import clocks
+from cases import clocks, wording
 from cases.index.models import CaseIndex
 from cases.models import Attachment, CaseEvent, Document
 from config import clock
@@ -44,9 +44,13 @@ def timeline(view, *, for_citizen: bool, contact: bool = False) -> list[Timeline
     """The case's steps, oldest first. The citizen sees the agency that acted, never the person."""
     with schema_context(view.schema_agency.schema_name):
         events = list(CaseEvent.objects.filter(case_id=view.case.pk).order_by("seq"))
-    names = dict(
-        Agency.objects.filter(code__in={e.agency_code for e in events}).values_list("code", "name_zh")
-    )
+    # The agency that acted, by name in the reader's language.
+    names = {
+        agency.code: agency.display_name()
+        for agency in Agency.objects.filter(code__in={e.agency_code for e in events}).only(
+            "code", "name_zh", "name_en"
+        )
+    }
     steps = []
     for event in events:
         if for_citizen and not event.visible_to_citizen:
@@ -59,7 +63,8 @@ def timeline(view, *, for_citizen: bool, contact: bool = False) -> list[Timeline
                 at=event.at,
                 agency_name=names.get(event.agency_code, event.agency_code),
                 actor_name="" if for_citizen else _staff_actor_name(view, event, contact=contact),
-                message=event.message,
+                # The hall's own sentence in the reader's language; what a person typed as typed.
+                message=wording.event_message(event),
             )
         )
     return steps
@@ -146,6 +151,7 @@ def notification_summary(case_uuid) -> CaseSummary | None:
         tracking_number=index.tracking_number,
         title=index.title,
         holder_name=index.holder.name_zh,
+        holder_name_en=index.holder.name_en,
         query_code=decrypt_text(index.query_code_encrypted),
         lookup_url=f"{portal_url().rstrip('/')}{lookup}?{urlencode({'n': index.tracking_number})}",
         owner_id=index.citizen_id,

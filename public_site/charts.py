@@ -30,9 +30,13 @@ def bar_chart_svg(
     *, bars: list[Bar], title: str, description: str, maximum: float | None = None
 ) -> SafeString:
     """Horizontal bars, one per row, scaled to ``maximum`` (the largest value when not given)."""
+    from cases.oversight.charts import text_width
+
     top = max([b.value for b in bars if b.value is not None] or [0])
     scale_max = maximum if maximum is not None else top
-    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
+    # The label column fits the longest label (an agency's full English name is long): never clipped.
+    label_width = max([LABEL_WIDTH, *(text_width(b.label) + 8 for b in bars)])
+    width = label_width + BAR_AREA + VALUE_WIDTH
     height = ROW_HEIGHT * max(len(bars), 1) + 8
     rows = []
     for position, bar in enumerate(bars):
@@ -40,14 +44,14 @@ def bar_chart_svg(
         length = 0 if not bar.value or not scale_max else round(BAR_AREA * bar.value / scale_max, 1)
         rows.append(
             (
-                LABEL_WIDTH - 6,
+                label_width - 6,
                 y + 15,
                 bar.label,
-                LABEL_WIDTH,
+                label_width,
                 y + 3,
                 length,
                 BAR_COLOUR,
-                LABEL_WIDTH + length + 4,
+                label_width + length + 4,
                 y + 15,
                 bar.shown,
             )

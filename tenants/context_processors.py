@@ -28,6 +28,9 @@ def hall(request):
         "hall_domain": settings.HALL_DOMAIN,
         "portal_url": portal_url(),
         "current_agency": tenant if is_workspace else None,
+        # Pages of platform/ apps shown on staff hosts (the calendar) extend the one staff base, which
+        # has the workspace menu; platform/ names no upper-layer template itself.
+        "workspace_base": "workspace/base.html" if is_workspace else "base.html",
         "demo_history_percent": demo_history_percent(),
     }
 

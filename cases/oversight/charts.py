@@ -7,9 +7,18 @@ from decimal import Decimal
 
 BAR_HEIGHT = 18
 GAP = 6
-LABEL_WIDTH = 190
+FONT_SIZE = 12
+LABEL_GAP = 6  # between a label's end and its bar
+MIN_LABEL_WIDTH = 60
 PLOT_WIDTH = 360
 VALUE_WIDTH = 70
+
+
+def text_width(text: str, font_size: int = FONT_SIZE) -> int:
+    """A generous estimate of how wide ``text`` is drawn: a CJK character is one em, anything else
+    at most two thirds of one. The label column is made this wide, so no label is ever clipped."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return int(font_size * (wide + 0.67 * (len(text) - wide))) + 1
 
 
 @dataclass(frozen=True)
@@ -27,9 +36,20 @@ class BarChart:
     title: str
     bars: list[Bar]
     height: int
-    width: int = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
-    label_width: int = LABEL_WIDTH
-    value_x: int = LABEL_WIDTH + PLOT_WIDTH + 6
+    label_width: int = MIN_LABEL_WIDTH
+
+    @property
+    def label_x(self) -> int:
+        return self.label_width - LABEL_GAP
+
+    @property
+    def value_x(self) -> int:
+        return self.label_width + PLOT_WIDTH + 6
+
+    @property
+    def width(self) -> int:
+        longest = max((text_width(bar.shown) for bar in self.bars), default=0)
+        return self.label_width + PLOT_WIDTH + max(VALUE_WIDTH, longest + 12)
 
 
 def bar_chart(
@@ -44,4 +64,8 @@ def bar_chart(
         width = int(PLOT_WIDTH * float(value) / float(top)) if value is not None and top else 0
         shown = "—" if value is None else f"{value}{unit}"
         bars.append(Bar(label, value, shown, y, max(width, 0), y + BAR_HEIGHT - 4))
-    return BarChart(title, bars, height=max(len(points) * (BAR_HEIGHT + GAP), BAR_HEIGHT))
+    # The label column fits the longest label: labels are drawn whole (an agency's full name).
+    label_width = max([MIN_LABEL_WIDTH, *(text_width(str(label)) + LABEL_GAP + 2 for label, _v in points)])
+    return BarChart(
+        title, bars, height=max(len(points) * (BAR_HEIGHT + GAP), BAR_HEIGHT), label_width=label_width
+    )

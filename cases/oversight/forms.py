@@ -21,11 +21,32 @@ def _with_blank(choices):
     return [("", ALL), *choices]
 
 
+class AgencyChoiceField(forms.ChoiceField):
+    """The agencies an oversight filter can name, as a list (by name in the reader's language); the
+    value is the agency's code, as the links of the dashboard give it (in any letter case)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid_choice": _("没有这个单位代码。")})
+        super().__init__(required=False, choices=self._agencies, **kwargs)
+
+    @staticmethod
+    def _agencies():
+        from tenants.models import Agency, AgencyKind
+
+        rows = Agency.objects.exclude(kind__in=[AgencyKind.PORTAL, AgencyKind.OVERSIGHT]).order_by(
+            "sort_order", "code"
+        )
+        return _with_blank([(agency.code, agency.display_name()) for agency in rows])
+
+    def to_python(self, value):
+        return super().to_python(value).strip().lower()
+
+
 class SearchForm(forms.Form):
     tracking_number = forms.CharField(label=_("信访件编号"), required=False, max_length=32)
     petitioner = forms.CharField(label=_("信访人"), required=False, max_length=50)
     text = forms.CharField(label=_("标题关键词"), required=False, max_length=100)
-    agency = forms.CharField(label=_("承办单位代码"), required=False, max_length=20)
+    agency = AgencyChoiceField(label=_("承办单位"))
     state = forms.ChoiceField(label=_("状态"), required=False, choices=_with_blank(CaseState.choices))
     petition_type = forms.ChoiceField(
         label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
@@ -36,7 +57,7 @@ class SearchForm(forms.Form):
 
 
 class DashboardForm(forms.Form):
-    agency = forms.CharField(label=_("单位代码"), required=False, max_length=20)
+    agency = AgencyChoiceField(label=_("单位"))
     petition_type = forms.ChoiceField(
         label=_("信访类型"), required=False, choices=_with_blank(PetitionType.choices)
     )

@@ -343,6 +343,30 @@ def export_rows(definitions, rows) -> tuple[list[str], list[list]]:
     return [str(h) for h in header], body
 
 
+def _cell_width(value) -> int:
+    """Columns of a spreadsheet are counted in characters of its default font; a CJK character
+    takes two."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def _style_sheet(sheet, *, header_row: int, widest: int = 40) -> None:
+    """Bold, wrapped headers frozen above the rows, and every column as wide as what it holds."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=header_row):
+        for cell in row:
+            widths[cell.column] = max(widths.get(cell.column, 0), _cell_width(cell.value))
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), widest)
+
+
 @oversight_required
 @require_GET
 def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
@@ -353,14 +377,17 @@ def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = period.month_key
-    sheet.append([_("信访工作通报"), period.label, _("排序指标"), sort])
+    sort_label = next((str(kpi.label) for kpi in definitions if kpi.key == sort), sort)
+    sheet.append([_("信访工作通报"), str(period.label), _("排序指标"), sort_label])
     sheet.append(header)
     for line in body:
         sheet.append(line)
+    _style_sheet(sheet, header_row=2)
     notes = book.create_sheet(_("指标口径"))
     notes.append([_("指标"), _("计算公式")])
     for kpi in definitions:
         notes.append([str(kpi.label), str(kpi.formula)])
+    _style_sheet(notes, header_row=1, widest=60)
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import staff_required
 from accounts.models import User
-from cases import access, actions, clocks, procedure, queries, read_grants, services
-from cases.models import Case, CaseState, Document
+from cases import access, actions, clocks, procedure, queries, read_grants, services, wording
+from cases.models import Case, CaseState, Document, RoutingMode
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace.common import (
@@ -185,6 +185,14 @@ def _hint_report(ctx: CaseContext) -> str:
     return current.report_text if current else ""
 
 
+def _routed(ctx: CaseContext, data: dict) -> str:
+    """What the clerk is told: 交办 is not 转送 (art. 22), and the agency is named in their language."""
+    agency = _target(ctx, data["target"]).display_name()
+    if data["mode"] == RoutingMode.ASSIGN:
+        return _("已交办至%(agency)s。") % {"agency": agency}
+    return _("已转送至%(agency)s。") % {"agency": agency}
+
+
 def _decided(data: dict) -> bool:
     return data["decision"] == "approve"
 
@@ -287,7 +295,7 @@ ACTIONS: dict[str, Action] = {
             _run(
                 "route",
                 _route,
-                lambda c, d: _("已转送至%(agency)s。") % {"agency": _target(c, d["target"]).name_zh},
+                _routed,
             ),
             _hint_route,
         ),
@@ -540,7 +548,14 @@ def _render_case(
         and answer.code not in procedure.NOT_FOR_THIS_VIEWER
     ]
     view = ctx.view
-    documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
+    documents = [
+        {
+            "doc": d,
+            "title": wording.document_title(d),
+            "url": download_url(d.storage_key, filename=d.file_name),
+        }
+        for d in ctx.documents
+    ]
     attachments = [
         {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
         for a in queries.attachments(view, viewer_agency=ctx.tenant)

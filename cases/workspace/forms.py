@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import MAX_PEOPLE_COUNT, Channel, HandlingOpinion, LawfulChannel, PetitionType, RoutingMode
+from cases.wording import document_title
 from config.forms import BoundedDateField, MultipleFileField
 from documents.printable import check_printable
 
@@ -135,7 +136,7 @@ class ScanForm(ActionForm):
     def __init__(self, *args, ctx=None, **kwargs):
         super().__init__(*args, ctx=ctx, **kwargs)
         docs = ctx.replaceable_documents if ctx is not None else []
-        self.fields["document"].choices = [(str(d.pk), f"{d.number} {d.title}") for d in docs]
+        self.fields["document"].choices = [(str(d.pk), f"{d.number} {document_title(d)}") for d in docs]
 
 
 class IdentityForm(ActionForm):

@@ -171,3 +171,25 @@ def extension_requests(agency: Agency) -> list[CaseIndex]:
             ).values_list("pk", flat=True)
         )
     return list(CaseIndex.objects.filter(case_uuid__in=ids, holder=agency).order_by("next_due"))
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """A pending extension (art. 34) as the leader's list shows it: the case, the days and the reason."""
+
+    index: CaseIndex
+    days: int | None
+    reason: str
+
+
+def extension_requests_with_reasons(agency: Agency) -> list[ExtensionRequest]:
+    """extension_requests with what was asked: one query in the agency's schema, one over the index."""
+    rows = extension_requests(agency)
+    with schema_context(agency.schema_name):
+        asked = {
+            pk: (days, reason)
+            for pk, days, reason in Case.objects.filter(pk__in=[r.case_uuid for r in rows]).values_list(
+                "pk", "extension_days", "extension_reason"
+            )
+        }
+    return [ExtensionRequest(row, *asked.get(row.case_uuid, (None, ""))) for row in rows]

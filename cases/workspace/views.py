@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import staff_required
 from accounts.models import Role, User
 from cases import queries, services
+from cases.oversight import queries as ovs_queries
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace.common import (
@@ -43,7 +44,15 @@ from tenants.models import Agency, AgencyKind
 @staff_required()
 def home(request: HallRequest[Agency]) -> HttpResponse:
     tenant = request.tenant
-    context: dict[str, Any] = {"roles": sorted(request.agency_roles)}
+    # The roles by name, in the reader's language (Role's labels), not as codes.
+    context: dict[str, Any] = {
+        "roles": [Role(code).label for code in sorted(request.agency_roles) if code in Role.values],
+        # Reminders and orders (催办、督办单) the agency has not answered yet, the earliest due first.
+        "supervision": list(
+            ovs_queries.supervision_items(agency=tenant, status="open").order_by("answer_due")[:20]
+        ),
+        "today": clock.today(),
+    }
     if tenant.is_case_holder:
         today = clock.today()
         held = queries.agency_inbox(tenant)
@@ -51,7 +60,7 @@ def home(request: HallRequest[Agency]) -> HttpResponse:
             open_count=held.count(),
             overdue_count=held.filter(next_due__lt=today).count(),
             due_soon=_colour_rows(held.filter(next_due__isnull=False)[:5]),
-            extension_requests=ws_selectors.extension_requests(tenant)
+            extension_requests=ws_selectors.extension_requests_with_reasons(tenant)
             if Role.LEADER in request.agency_roles
             else [],
         )

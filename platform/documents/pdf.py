@@ -89,6 +89,9 @@ def _acceptance_notice(f: Mapping[str, str]) -> list[str]:
         "第二十三条的规定，决定予以受理。",
         f"依照《信访工作条例》第三十四条的规定，本机关将自受理之日起60日内办结并书面答复您{limit}；"
         "情况复杂需要延长办理期限的，将告知您延期理由。",
+        # What the agency typed when accepting (the accept form's message) is told to the petitioner.
+        # (Fields arrive without their closing 。, which the templates put; a doubled one is collapsed.)
+        *([f"{f['reason'].strip()}。"] if f.get("reason", "").strip() else []),
     ]
 
 

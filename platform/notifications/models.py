@@ -16,8 +16,12 @@ class Notification(models.Model):
     case_uuid = models.UUIDField(null=True, blank=True)
     tracking_number = models.CharField(max_length=32, blank=True)
     kind = models.CharField(max_length=40)
+    # subject and body as written (in the hall's language, as the e-mail went); kind and params let the
+    # inbox say it again at read time in the reader's language (display_subject, display_body). Rows
+    # written before params existed show what was stored.
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    params = models.JSONField(default=dict, blank=True)
     needs_action = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -32,6 +36,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def display_subject(self) -> str:
+        from notifications.services import rendered_subject
+
+        return rendered_subject(self)
+
+    def display_body(self) -> str:
+        from notifications.services import rendered_body
+
+        return rendered_body(self)
 
 
 class Channel(models.TextChoices):

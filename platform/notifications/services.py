@@ -63,6 +63,7 @@ class CaseSummary:
     query_code: str = ""
     lookup_url: str = ""
     owner_id: int | None = None
+    holder_name_en: str = ""  # the holder's English name, for a reader who asks for English
 
 
 # How to summarise a case, installed by the cases app in its AppConfig.ready (cases.apps): the
@@ -113,15 +114,16 @@ def notify_case_event(
     if user is None or summary is None:
         return None
     subject_text, needs_action = _MESSAGES[event_kind]
+    params = {
+        "n": summary.tracking_number,
+        # The citizen's own title, but e-mail leaves the hall: numbers in it go masked.
+        "t": mask_personal_data(summary.title),
+        "a": summary.holder_name,
+        "a_en": summary.holder_name_en or summary.holder_name,
+    }
     with translation.override(settings.LANGUAGE_CODE):
         subject = str(subject_text)
-        body = _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
-            "n": summary.tracking_number,
-            # The citizen's own title, but e-mail leaves the hall: numbers in it go masked.
-            "t": mask_personal_data(summary.title),
-            "s": subject,
-            "a": summary.holder_name,
-        }
+        body = _citizen_body(params, subject)
     fields = {
         "user": user,
         "case_uuid": case_uuid,
@@ -129,6 +131,7 @@ def notify_case_event(
         "kind": event_kind,
         "subject": subject,
         "body": body,
+        "params": params,
         "needs_action": needs_action,
     }
     return _record_and_deliver(
@@ -171,6 +174,8 @@ def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str)
         values = {**values, "t": mask_personal_data(values.get("t", ""))}
         subject, body = str(subject_text) % values, str(body_text) % values
     kwargs = {"agency_id": agency_id, "kind": kind, "subject": subject, "body": body, "key": key}
+    if values:
+        kwargs["params"] = values  # only when there are some: a worker of the previous release runs it too
     transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs))
 
 
@@ -180,19 +185,70 @@ def agency_member_ids(agency_id: int) -> list[int]:
     return sorted(set(Membership.objects.filter(agency_id=agency_id).values_list("user_id", flat=True)))
 
 
-def notify_staff(*, user_ids: list[int], kind: str, subject: str, body: str, key: str) -> int:
+def notify_staff(
+    *, user_ids: list[int], kind: str, subject: str, body: str, key: str, params: dict | None = None
+) -> int:
     """Tell staff of an agency about a step that concerns it (inbox row and e-mail); returns how
     many were told. ``key`` names the step: one row per person and step, whatever the retries."""
     from accounts.models import User
 
     told = 0
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        fields = {"user": user, "kind": kind, "subject": subject, "body": body}
+        fields = {"user": user, "kind": kind, "subject": subject, "body": body, "params": params or {}}
         _record_and_deliver(
             user=user, key=f"{key}:{user.pk}", fields=fields, email_subject=subject, sms_params={}
         )
         told += 1
     return told
+
+
+def _citizen_body(params: dict, subject: str) -> str:
+    english = (translation.get_language() or "").startswith("en")
+    return _("信访件 %(n)s“%(t)s”：%(s)s。当前办理单位：%(a)s。请登录网上信访大厅查看详情。") % {
+        **params,
+        "s": subject,
+        "a": params.get("a_en") if english and params.get("a_en") else params.get("a", ""),
+    }
+
+
+# Full-width punctuation the hall itself puts between parameters (a digest's list of cases), shown to
+# an English reader in ASCII. What people typed (a title) is never rewritten.
+_ASCII_PUNCTUATION = str.maketrans({"；": "; ", "，": ", ", "、": ", ", "（": " (", "）": ")", "：": ": "})
+
+
+def _staff_params(note: Notification) -> dict:
+    values = dict(note.params)
+    if (translation.get_language() or "").startswith("en"):
+        for name in ("n", "d", "c", "o"):
+            if name in values:
+                values[name] = str(values[name]).translate(_ASCII_PUNCTUATION).strip()
+    if "k" in values:
+        values["k"] = _(values["k"])  # a supervision kind's label (催办, 督办单), the catalogue's msgid
+    return values
+
+
+def rendered_subject(note: Notification) -> str:
+    """The inbox row's subject in the reader's language (its kind and params), else as stored."""
+    if note.kind in _MESSAGES and note.params:
+        return str(_MESSAGES[note.kind][0])
+    if note.kind in _STAFF_MESSAGES and note.params:
+        try:
+            return str(_STAFF_MESSAGES[note.kind][0]) % _staff_params(note)
+        except (KeyError, TypeError, ValueError):
+            return note.subject
+    return note.subject
+
+
+def rendered_body(note: Notification) -> str:
+    """The inbox row's text in the reader's language (its kind and params), else as stored."""
+    try:
+        if note.kind in _MESSAGES and note.params:
+            return _citizen_body(note.params, str(_MESSAGES[note.kind][0]))
+        if note.kind in _STAFF_MESSAGES and note.params:
+            return str(_STAFF_MESSAGES[note.kind][1]) % _staff_params(note)
+    except (KeyError, TypeError, ValueError):
+        pass  # params of another shape (an older release): the words as they were written
+    return note.body
 
 
 def _record_and_deliver(

@@ -43,9 +43,16 @@ def notify_staff(self, *, user_ids: list[int], kind: str, subject: str, body: st
 
 
 @shared_task(name="notifications.notify_agency_staff", **RELIABLE)
-def notify_agency_staff(self, *, agency_id: int, kind: str, subject: str, body: str, key: str) -> int:
+def notify_agency_staff(
+    self, *, agency_id: int, kind: str, subject: str, body: str, key: str, params: dict | None = None
+) -> int:
     return services.notify_staff(
-        user_ids=services.agency_member_ids(agency_id), kind=kind, subject=subject, body=body, key=key
+        user_ids=services.agency_member_ids(agency_id),
+        kind=kind,
+        subject=subject,
+        body=body,
+        key=key,
+        params=params,
     )
 
 
