@@ -114,7 +114,15 @@ class FilePetitionSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="report (检举控告) only, required there: the code of an agency of the registry",
     )
-    submission_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    submission_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a retried filing returns the first petition; its uploads (/api/v1/uploads/) are attached",
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="files (multipart only)"
+    )
 
     def validate_reported_agency(self, value: str) -> str:
         # 信访工作条例 arts. 30, 46: only a code of the registry, never free text ("GAJ" is "gaj").
