@@ -270,3 +270,38 @@ def test_the_agency_inbox_is_paginated_and_filtered(
     assert client.get("/api/v1/cases/", {"is_open": "false"}).json()["count"] == 0
     assert client.get("/api/v1/cases/", {"page_size": 1}).json()["next"]
     assert host_client(agency_b, handler_b).get("/api/v1/cases/").json()["count"] == 0
+
+
+def test_every_new_citizen_endpoint_refuses_anonymous_callers_and_lives_on_the_portal_only(
+    alice, anonymous, registered, host_client, agency_a, handler_a
+):
+    draft = alice.post("/api/v1/uploads/", {"file": _pdf()}).json()
+    filed = alice.post("/api/v1/petitions/", PETITION, content_type="application/json").json()
+    note = Notification.objects.create(user=registered, kind="submitted", subject="一", body="b")
+    calls = [
+        ("get", "/api/v1/profile/"),
+        ("put", "/api/v1/profile/"),
+        ("patch", "/api/v1/profile/"),
+        ("post", "/api/v1/uploads/"),
+        ("get", f"/api/v1/uploads/{draft['submission_id']}/"),
+        ("delete", f"/api/v1/uploads/{draft['submission_id']}/{draft['token']}/"),
+        ("post", f"/api/v1/petitions/{filed['id']}/supplements/"),
+        ("get", "/api/v1/notifications/"),
+        ("post", f"/api/v1/notifications/{note.pk}/read/"),
+        ("post", "/api/v1/notifications/read-all/"),
+    ]
+    staff = host_client(agency_a, handler_a)
+    for method, path in calls:
+        response = getattr(anonymous, method)(path, content_type="application/json")
+        assert response.status_code == 403, (method, path)
+        assert (
+            "张爱丽" not in response.content.decode()
+            and filed["tracking_number"] not in response.content.decode()
+        )
+        assert getattr(staff, method)(path, content_type="application/json").status_code == 404, (
+            method,
+            path,
+        )
+    assert StagedUpload.objects.filter(token=draft["token"]).exists()
+    note.refresh_from_db()
+    assert note.read_at is None

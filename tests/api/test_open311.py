@@ -420,3 +420,21 @@ def test_xml_drops_characters_xml_cannot_carry(portal_client, registered):
     )[0]
     root = _xml(portal_client.get(f"{BASE}/requests/{filed['service_request_id']}.xml", {"api_key": plain}))
     assert root.findtext("request/description").startswith("井盖丢失多日")
+
+
+def test_the_management_command_issues_and_revokes_keys(clerk, bureau, agency_a, registered):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("open311_key", user=clerk.email, agency=bureau.code, label="12345热线", stdout=out)
+    lines = dict(line.split(" ", 1) for line in out.getvalue().splitlines())
+    agent = open311_key_agent(lines["api_key"])
+    assert agent.is_staff_system and agent.actor.agency == bureau
+    with pytest.raises(CommandError):
+        call_command("open311_key", user=clerk.email, agency=agency_a.code, stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("open311_key", user="nobody@example.cn", stdout=StringIO())
+    call_command("open311_key", revoke=lines["id"], stdout=StringIO())
+    assert open311_key_agent(lines["api_key"]) is None
