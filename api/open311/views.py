@@ -9,6 +9,7 @@ signed-in browser reads here only what anyone reads.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -28,6 +29,7 @@ from cases.index.models import CaseIndex
 from cases.models import Channel
 from cases.services import PetitionerInput, PetitionInput, submit_petition
 from config.errors import HallError
+from config.net import client_ip
 
 # The day this implementation of the endpoint last changed (discovery's ``changeset``).
 CHANGESET = "2026-12-02T00:00:00+08:00"
@@ -322,7 +324,8 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         with transaction.atomic():
             result = submit_petition(
-                actor=agent.actor,
+                # The timeline and the audit log record where the request came from, as for the portal.
+                actor=dataclasses.replace(agent.actor, ip=client_ip(request)),
                 filed_with=agency,
                 petition=_petition(data, petition_type, location),
                 petitioner=_petitioner(agent, data),

@@ -438,3 +438,15 @@ def test_the_management_command_issues_and_revokes_keys(clerk, bureau, agency_a,
         call_command("open311_key", user="nobody@example.cn", stdout=StringIO())
     call_command("open311_key", revoke=lines["id"], stdout=StringIO())
     assert open311_key_agent(lines["api_key"]) is None
+
+
+def test_filing_needs_no_csrf_token_the_key_is_the_credential(registered, db):
+    from django.conf import settings
+
+    from tests.conftest import HostClient
+
+    client = HostClient(settings.HALL_DOMAIN, enforce_csrf_checks=True)
+    _key, plain = issue_key(user=registered, label="掌上信访")
+    assert _post(client, api_key=plain).status_code == 201
+    assert _post(client).status_code == 403  # and without the key, the spec's refusal, not Django's page
+    assert _json(_post(client))[0]["code"] == 403
