@@ -61,6 +61,16 @@ class DocumentSerializer(serializers.Serializer):
     download_url = serializers.CharField()
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_by = serializers.CharField(help_text="citizen or staff")
+    created_at = serializers.DateTimeField()
+    download_url = serializers.CharField()
+
+
 class DeadlineSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
@@ -93,6 +103,9 @@ class CaseDetailSerializer(serializers.Serializer):
     petitioner = serializers.DictField(child=serializers.CharField(), required=False)
     timeline = TimelineStepSerializer(many=True)
     documents = DocumentSerializer(many=True)
+    attachments = AttachmentSerializer(
+        many=True, required=False, help_text="the petitioner's own view only: the materials they sent"
+    )
     deadlines = DeadlineSerializer(many=True)
     allowed_actions = serializers.DictField(
         child=AllowedActionSerializer(),

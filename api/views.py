@@ -68,7 +68,28 @@ def _detail(view, *, for_citizen: bool, actor: Actor, viewer: Agency | None = No
     }
     if viewer is not None:
         data["petitioner"] = services.petitioner_for_staff(case, viewer)
+    if for_citizen:
+        data["attachments"] = _attachment_rows(view)
     return s.CaseDetailSerializer(data).data
+
+
+def _attachment_rows(view) -> list[dict]:
+    """The petition's materials (filed and 补充材料) with download links, for the petitioner only (the
+    caller checked ownership: cases.access.case_for_citizen), as on the portal's petition page."""
+    from filestore.services import download_url
+
+    return [
+        {
+            "id": attachment.pk,
+            "file_name": attachment.file_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "uploaded_by": attachment.uploaded_by,
+            "created_at": attachment.created_at,
+            "download_url": download_url(attachment.storage_key, filename=attachment.file_name),
+        }
+        for attachment in queries.attachments(view, viewer_agency=None)
+    ]
 
 
 class MyPetitions(APIView):

@@ -145,6 +145,10 @@ def test_multipart_filing_with_files(alice):
     with schema_context(index.holder.schema_name):
         names = sorted(a.file_name for a in Attachment.objects.filter(case_id=index.case_uuid))
     assert names == ["一.pdf", "二.pdf"]
+    detail = alice.get(f"/api/v1/petitions/{index.case_uuid}/").json()
+    assert sorted(a["file_name"] for a in detail["attachments"]) == ["一.pdf", "二.pdf"]
+    link = next(a["download_url"] for a in detail["attachments"] if a["file_name"] == "一.pdf")
+    assert alice.get(link).status_code == 200
 
 
 def test_upload_refusals(alice, bob, anonymous):
