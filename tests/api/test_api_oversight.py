@@ -187,6 +187,9 @@ def test_the_oversight_api_refuses_everyone_else(
             assert filed_a.tracking_number not in response.content.decode()
     # not routed on an agency host at all; the oversight schema documents its own operations
     assert host_client(agency_a, handler_a).get("/api/v1/search/").status_code == 404
+    # an agency's own supervision items: refused to anonymous callers, citizens and other agencies' staff
+    for client in (host_client(agency_a), host_client(agency_a, citizen), host_client(agency_a, supervisor)):
+        assert client.get("/api/v1/supervision/").status_code == 403
     signed = HostClient(host)
     signed.force_login(supervisor)
     schema = signed.get("/api/schema/")
