@@ -154,6 +154,8 @@ class BadQuery(ValueError):
 def _moment(text: str, name: str) -> datetime:
     from django.utils.dateparse import parse_date, parse_datetime
 
+    # "+08:00" sent without URL encoding arrives as " 08:00".
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip())
     try:
         moment = parse_datetime(text)
     except ValueError:
@@ -198,7 +200,12 @@ def filter_requests(rows: QuerySet[CaseIndex], params) -> QuerySet[CaseIndex]:
     start = _moment(params["start_date"], "start_date") if params.get("start_date") else None
     if start is None:
         # The spec's default span: the 90 days up to end_date (or now).
-        start = (end or clock.now()) - DEFAULT_SPAN
+        try:
+            start = (end or clock.now()) - DEFAULT_SPAN
+        except OverflowError:
+            raise BadQuery(
+                _("%(name)s 须为 W3C 日期时间格式，例如 2026-01-01T00:00:00+08:00。") % {"name": "end_date"}
+            ) from None
     rows = rows.filter(submitted_at__gte=start)
     if end is not None:
         rows = rows.filter(submitted_at__lte=end)
