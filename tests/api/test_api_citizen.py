@@ -309,3 +309,25 @@ def test_every_new_citizen_endpoint_refuses_anonymous_callers_and_lives_on_the_p
     assert StagedUpload.objects.filter(token=draft["token"]).exists()
     note.refresh_from_db()
     assert note.read_at is None
+
+
+def test_a_report_filed_through_the_api_keeps_neutral_file_names(alice, registered):
+    # 检举控告: a reporter's file names (often their own name) never reach an agency schema (arts. 30, 46).
+    draft = alice.post("/api/v1/uploads/", {"file": _pdf("张爱丽的证据.pdf")}).json()
+    response = alice.post(
+        "/api/v1/petitions/",
+        {
+            "petition_type": "report",
+            "title": "检举某局工作人员索贿",
+            "body": "某局工作人员在办理业务时索要好处费，我有聊天记录为证。",
+            "reported_agency": "zjj",
+            "submission_id": draft["submission_id"],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    index = CaseIndex.objects.select_related("holder").get(case_uuid=response.json()["id"])
+    with schema_context(index.holder.schema_name):
+        stored = list(Attachment.objects.filter(case_id=index.case_uuid))
+    assert [a.file_name for a in stored] == ["report-material-1.pdf"]
+    assert "张爱丽" not in stored[0].storage_key and stored[0].protected
