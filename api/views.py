@@ -18,6 +18,7 @@ from api.pagination import CaseListFilters, filtered, paginated
 from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
 from cases import procedure, queries, services
 from cases.access import case_for_agency, case_for_citizen
+from cases.index.models import CaseIndex
 from cases.services import Actor, PetitionerInput, PetitionInput
 from config.errors import HallError
 from tenants.models import Agency
@@ -122,8 +123,12 @@ class MyPetitions(APIView):
         form = s.FilePetitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        if data["attachments"]:
-            # Files sent with the filing become rows of its draft, as if uploaded one by one first.
+        already_filed = (
+            bool(data["submission_id"]) and CaseIndex.objects.filter(case_uuid=data["submission_id"]).exists()
+        )
+        if data["attachments"] and not already_filed:
+            # Files sent with the filing become rows of its draft, as if uploaded one by one first (a
+            # retry of a filing that went through stores nothing again: it gets the first receipt).
             data["submission_id"] = data["submission_id"] or uuid.uuid4()
             for upload in data["attachments"]:
                 store_draft_upload(request.user, data["submission_id"], upload)

@@ -145,6 +145,12 @@ def test_multipart_filing_with_files(alice):
     with schema_context(index.holder.schema_name):
         names = sorted(a.file_name for a in Attachment.objects.filter(case_id=index.case_uuid))
     assert names == ["一.pdf", "二.pdf"]
+    retried = alice.post(
+        "/api/v1/petitions/",
+        {**PETITION, "submission_id": str(index.case_uuid), "attachments": [_pdf("一.pdf")]},
+    )
+    assert retried.status_code == 200 and retried.json()["id"] == str(index.case_uuid)
+    assert not StagedUpload.objects.filter(draft=index.case_uuid).exists()  # nothing stored again
     detail = alice.get(f"/api/v1/petitions/{index.case_uuid}/").json()
     assert sorted(a["file_name"] for a in detail["attachments"]) == ["一.pdf", "二.pdf"]
     link = next(a["download_url"] for a in detail["attachments"] if a["file_name"] == "一.pdf")
