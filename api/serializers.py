@@ -61,6 +61,16 @@ class DocumentSerializer(serializers.Serializer):
     download_url = serializers.CharField()
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_by = serializers.CharField(help_text="citizen or staff")
+    created_at = serializers.DateTimeField()
+    download_url = serializers.CharField()
+
+
 class DeadlineSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
@@ -95,6 +105,9 @@ class CaseDetailSerializer(serializers.Serializer):
     petitioner = serializers.DictField(child=serializers.CharField(), required=False)
     timeline = TimelineStepSerializer(many=True)
     documents = DocumentSerializer(many=True)
+    attachments = AttachmentSerializer(
+        many=True, required=False, help_text="the petitioner's own view only: the materials they sent"
+    )
     deadlines = DeadlineSerializer(many=True)
     allowed_actions = serializers.DictField(
         child=AllowedActionSerializer(),
@@ -116,7 +129,15 @@ class FilePetitionSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="report (检举控告) only, required there: the code of an agency of the registry",
     )
-    submission_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    submission_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a retried filing returns the first petition; its uploads (/api/v1/uploads/) are attached",
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="files (multipart only)"
+    )
 
     def validate_reported_agency(self, value: str) -> str:
         # 信访工作条例 arts. 30, 46: only a code of the registry, never free text ("GAJ" is "gaj").

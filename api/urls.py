@@ -1,10 +1,29 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import actions, views
+from api import actions, citizen, oversight, views
 from cases import procedure
 
 portal_urlpatterns = [
+    path("v1/profile/", citizen.Profile.as_view(), name="api-profile"),
+    path("v1/uploads/", citizen.Uploads.as_view(), name="api-uploads"),
+    path("v1/uploads/<uuid:submission_id>/", citizen.DraftUploads.as_view(), name="api-draft-uploads"),
+    path(
+        "v1/uploads/<uuid:submission_id>/<str:token>/", citizen.DraftUpload.as_view(), name="api-draft-upload"
+    ),
+    path("v1/notifications/", citizen.Notifications.as_view(), name="api-notifications"),
+    path("v1/notifications/read-all/", citizen.NotificationsReadAll.as_view(), name="api-notifications-read"),
+    path(
+        "v1/notifications/<uuid:notification_id>/read/",
+        citizen.NotificationRead.as_view(),
+        name="api-notification-read",
+    ),
+    # Before the older action aliases below: their <str:action> would take "supplements".
+    path(
+        "v1/petitions/<uuid:case_id>/supplements/",
+        citizen.Supplements.as_view(),
+        name="api-petition-supplements",
+    ),
     path("v1/petitions/", views.MyPetitions.as_view(), name="api-petitions"),
     path("v1/petitions/<uuid:case_id>/", views.MyPetition.as_view(), name="api-petition"),
     path(
@@ -22,6 +41,12 @@ portal_urlpatterns = [
 ]
 
 agency_urlpatterns = [
+    path("v1/supervision/", oversight.AgencySupervision.as_view(), name="api-agency-supervision"),
+    path(
+        "v1/supervision/<uuid:item_id>/",
+        oversight.AgencySupervisionItem.as_view(),
+        name="api-agency-supervision-item",
+    ),
     path("v1/cases/", views.AgencyCases.as_view(), name="api-cases"),
     path("v1/cases/<uuid:case_id>/", views.AgencyCase.as_view(), name="api-case"),
     path("v1/cases/<uuid:case_id>/<str:action>/", views.AgencyCaseAction.as_view(), name="api-case-action"),
@@ -36,4 +61,17 @@ agency_urlpatterns = [
         for name in procedure.STAFF_STEPS
     ],
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_agency"), name="api-schema"),
+]
+
+# The oversight body's host (config.urls_oversight includes api.oversight_urls).
+oversight_urlpatterns = [
+    path("v1/search/", oversight.Search.as_view(), name="api-oversight-search"),
+    path("v1/kpis/", oversight.Kpis.as_view(), name="api-oversight-kpis"),
+    path("v1/supervision/", oversight.Supervision.as_view(), name="api-oversight-supervision"),
+    path(
+        "v1/supervision/<uuid:item_id>/",
+        oversight.SupervisionDetail.as_view(),
+        name="api-oversight-supervision-item",
+    ),
+    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_oversight"), name="api-schema"),
 ]

@@ -5,6 +5,8 @@ reaches only the cases their agency holds. Everything else is 404. Errors use on
 ({"error": {"code", "message", "details"}}), rendered by config.errors.api_exception_handler.
 """
 
+import uuid
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -12,9 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.pagination import CaseListFilters, filtered, paginated
 from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
 from cases import procedure, queries, services
 from cases.access import case_for_agency, case_for_citizen
+from cases.index.models import CaseIndex
 from cases.services import Actor, PetitionerInput, PetitionInput
 from config.errors import HallError
 from tenants.models import Agency
@@ -65,27 +69,70 @@ def _detail(view, *, for_citizen: bool, actor: Actor, viewer: Agency | None = No
     }
     if viewer is not None:
         data["petitioner"] = services.petitioner_for_staff(case, viewer)
+    if for_citizen:
+        data["attachments"] = _attachment_rows(view)
     return s.CaseDetailSerializer(data).data
+
+
+def _attachment_rows(view) -> list[dict]:
+    """The petition's materials (filed and 补充材料) with download links, for the petitioner only (the
+    caller checked ownership: cases.access.case_for_citizen), as on the portal's petition page."""
+    from filestore.services import download_url
+
+    return [
+        {
+            "id": attachment.pk,
+            "file_name": attachment.file_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "uploaded_by": attachment.uploaded_by,
+            "created_at": attachment.created_at,
+            "download_url": download_url(attachment.storage_key, filename=attachment.file_name),
+        }
+        for attachment in queries.attachments(view, viewer_agency=None)
+    ]
 
 
 class MyPetitions(APIView):
     permission_classes = [IsCitizenOnPortal]
 
-    @extend_schema(responses=s.CaseIndexSerializer(many=True), summary="My petitions")
+    @extend_schema(
+        parameters=[CaseListFilters],
+        responses=s.CaseIndexSerializer(many=True),
+        summary="My petitions, newest first (paginated, filtered)",
+    )
     def get(self, request):
-        return Response(s.CaseIndexSerializer(queries.citizen_petitions(request.user)[:200], many=True).data)
+        rows = filtered(request, CaseListFilters).apply(queries.citizen_petitions(request.user))
+        return paginated(request, self, rows, s.CaseIndexSerializer)
 
     @extend_schema(
-        request=s.FilePetitionSerializer,
+        request={
+            "application/json": s.FilePetitionSerializer,
+            "multipart/form-data": s.FilePetitionSerializer,
+        },
         responses={201: s.SubmitResultSerializer},
-        summary="File a petition (the real-name profile supplies the petitioner)",
+        summary="File a petition (the real-name profile supplies the petitioner); attachments: the files "
+        "uploaded for its submission_id (/api/v1/uploads/) and any sent with it (multipart)",
     )
     def post(self, request):
         from accounts.services import petitioner_snapshot
+        from api.citizen import draft_attachments
+        from filestore.services import release_staged
+        from public_site.filing import store_draft_upload
 
         form = s.FilePetitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        already_filed = (
+            bool(data["submission_id"]) and CaseIndex.objects.filter(case_uuid=data["submission_id"]).exists()
+        )
+        if data["attachments"] and not already_filed:
+            # Files sent with the filing become rows of its draft, as if uploaded one by one first (a
+            # retry of a filing that went through stores nothing again: it gets the first receipt).
+            data["submission_id"] = data["submission_id"] or uuid.uuid4()
+            for upload in data["attachments"]:
+                store_draft_upload(request.user, data["submission_id"], upload)
+        attachments = draft_attachments(request.user, data["submission_id"])
         if data["agency"]:
             agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
             if agency is None:
@@ -105,6 +152,7 @@ class MyPetitions(APIView):
                 people_count=data["people_count"],
                 is_public=data["is_public"],
                 reported_agency=data["reported_agency"],
+                attachments=tuple(attachments),
             ),
             petitioner=PetitionerInput(
                 name=snapshot["name"],
@@ -113,6 +161,7 @@ class MyPetitions(APIView):
                 address=snapshot["address"],
             ),
         )
+        release_staged(a.storage_key for a in attachments)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(s.SubmitResultSerializer(result).data, status=code)
 
@@ -165,11 +214,17 @@ class AgencyCases(APIView):
     permission_classes = [IsStaffOfHostAgency]
 
     @extend_schema(
-        responses=s.CaseIndexSerializer(many=True), summary="Cases this agency holds, next deadline first"
+        parameters=[CaseListFilters],
+        responses=s.CaseIndexSerializer(many=True),
+        summary="Cases this agency holds, next deadline first (open ones unless is_open says otherwise)",
     )
     def get(self, request):
-        rows = queries.agency_inbox(request.tenant).select_related("holder")[:500]
-        return Response(s.CaseIndexSerializer(rows, many=True).data)
+        filters = filtered(request, CaseListFilters)
+        open_only = filters.validated_data.get("is_open") is None
+        rows = filters.apply(
+            queries.agency_inbox(request.tenant, open_only=open_only).select_related("holder")
+        )
+        return paginated(request, self, rows, s.CaseIndexSerializer)
 
 
 class AgencyCase(APIView):

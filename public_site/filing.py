@@ -105,7 +105,14 @@ def _files(request, submission_id: str) -> list[dict]:
 
 def _store_upload(request, submission_id: str, upload) -> dict:
     """Check and store one upload for the draft; HallError when refused."""
-    if len(_files(request, submission_id)) >= MAX_ATTACHMENTS:
+    staged = store_draft_upload(request.user, uuid.UUID(submission_id), upload)
+    return {"token": staged.token, "name": staged.name, "size": staged.size}
+
+
+def store_draft_upload(owner, submission_id: uuid.UUID, upload):
+    """Check and store one upload of ``owner``'s draft ``submission_id`` (the portal's form and the
+    API's upload-then-attach both); returns its StagedUpload row, HallError when refused."""
+    if len(draft_uploads(owner, submission_id)) >= MAX_ATTACHMENTS:
         raise HallError(_("最多上传%(n)s个附件。") % {"n": MAX_ATTACHMENTS}, code="too_many_attachments")
     checked = validate_upload(upload)
     # Under the portal's (public) prefix, not the chosen agency's: the petition type (a report whose
@@ -114,9 +121,9 @@ def _store_upload(request, submission_id: str, upload) -> dict:
     key = store_file(
         schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
     )
-    staged = stage_draft_upload(
-        owner=request.user,
-        draft=uuid.UUID(submission_id),
+    return stage_draft_upload(
+        owner=owner,
+        draft=submission_id,
         key=key,
         # For display only, with the extension of the detected type ("img.html" holding a JPEG is
         # "img.jpg"); what the file is served as follows the key, never this name.
@@ -125,7 +132,6 @@ def _store_upload(request, submission_id: str, upload) -> dict:
         size=checked.size,
         limit=MAX_ATTACHMENTS,
     )
-    return {"token": staged.token, "name": staged.name, "size": staged.size}
 
 
 def _form_url(submission_id: str) -> str:

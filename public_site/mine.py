@@ -196,6 +196,18 @@ def ask_review(request, case_uuid):
     return petition_detail(request, case_uuid, review_form=form, status=400)
 
 
+def stage_supplement_upload(upload) -> AttachmentInput:
+    """Check and store one file of a supplement (the portal's page and the API both); HallError when
+    refused. Staged: purged unless ``release_staged`` is called once the service has accepted it."""
+    checked = validate_upload(upload)
+    # Under the portal's prefix, as at filing: forwarding keeps keys, so no agency prefix stays right.
+    key = store_file(
+        schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
+    )
+    stage_upload(key)  # purged if the service refuses: nothing refers to it then
+    return AttachmentInput(key, checked.display_name, checked.content_type, checked.size)
+
+
 @login_required
 @require_POST
 def supplement(request, case_uuid):
@@ -207,13 +219,7 @@ def supplement(request, case_uuid):
     stored: list[AttachmentInput] = []
     try:
         for upload in request.FILES.getlist("attachments"):
-            checked = validate_upload(upload)
-            # Under the portal's prefix, as at filing: forwarding keeps keys, so no agency prefix stays right.
-            key = store_file(
-                schema_name=get_public_schema_name(), category="attachments", upload=upload, checked=checked
-            )
-            stage_upload(key)  # purged if the service refuses: nothing refers to it then
-            stored.append(AttachmentInput(key, checked.display_name, checked.content_type, checked.size))
+            stored.append(stage_supplement_upload(upload))
         add_supplement(
             case_uuid=case_uuid,
             actor=Actor.citizen(request.user, ip=client_ip(request)),

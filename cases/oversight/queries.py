@@ -191,7 +191,18 @@ class CaseSearch:
 def search_cases(
     query: CaseSearch, *, page: int = 1, today: date | None = None, viewer: Agency | None = None
 ) -> tuple[list[CaseIndex], bool]:
-    """One page of matching cases, newest first, and whether there is a next page.
+    """One page of matching cases, newest first, and whether there is a next page (``search_rows``)."""
+    rows = search_rows(query, today=today, viewer=viewer)
+    page = max(page, 1)
+    start = (page - 1) * SEARCH_PAGE
+    found = list(rows[start : start + SEARCH_PAGE + 1])
+    return found[:SEARCH_PAGE], len(found) > SEARCH_PAGE
+
+
+def search_rows(
+    query: CaseSearch, *, today: date | None = None, viewer: Agency | None = None
+) -> QuerySet[CaseIndex]:
+    """Every matching case, newest first (the page and the API paginate it).
 
     ``text``: every word appears in the title (the index holds no body: the full text lives in the
     agency schema). ``petitioner``: the name starts with it (surname first). With ``viewer``, reports
@@ -228,12 +239,7 @@ def search_cases(
         rows = rows.filter(submitted_at__gte=low, submitted_at__lt=high)
     if query.overdue_only:
         rows = rows.filter(is_open=True, next_due__lt=today or clock.today())
-    page = max(page, 1)
-    start = (page - 1) * SEARCH_PAGE
-    found = list(
-        rows.select_related("holder").order_by("-submitted_at", "-id")[start : start + SEARCH_PAGE + 1]
-    )
-    return found[:SEARCH_PAGE], len(found) > SEARCH_PAGE
+    return rows.select_related("holder").order_by("-submitted_at", "-id")
 
 
 def supervision_for_case(case_uuid) -> list[SupervisionItem]:

@@ -71,6 +71,7 @@ SHARED_APPS = [
     "csp",
     "public_site",
     "api",
+    "api.open311",
 ]
 # Tables created in every agency schema.
 TENANT_APPS = [

@@ -7,6 +7,7 @@ from config import common_views
 urlpatterns = [
     path("", include("cases.oversight.urls")),
     path("calendar/", include("workdays.urls")),
+    path("api/", include("api.oversight_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("filestore.urls")),

@@ -41,7 +41,8 @@ def test_a_citizen_files_and_lists_their_petitions(portal_client, profiled_citiz
     filed = response.json()
     assert filed["holder"] == bureau.code and filed["state"] == "submitted" and len(filed["query_code"]) == 8
     listed = api(portal_client, "get", "/api/v1/petitions/").json()
-    assert [row["tracking_number"] for row in listed] == [filed["tracking_number"]]
+    assert listed["count"] == 1 and listed["next"] is None and listed["previous"] is None
+    assert [row["tracking_number"] for row in listed["results"]] == [filed["tracking_number"]]
     detail = api(portal_client, "get", f"/api/v1/petitions/{filed['id']}/").json()
     assert detail["timeline"][0]["kind"] == "submitted" and detail["timeline"][0]["actor_name"] == ""
     assert "petitioner" not in detail
@@ -78,7 +79,7 @@ def test_another_citizens_petition_is_not_found(portal_client, file_petition, ot
     portal_client.force_login(other_citizen)
     response = api(portal_client, "get", f"/api/v1/petitions/{result.case_uuid}/")
     assert response.status_code == 404 and "小区物业" not in response.content.decode()
-    assert api(portal_client, "get", "/api/v1/petitions/").json() == []
+    assert api(portal_client, "get", "/api/v1/petitions/").json()["results"] == []
     refused = api(
         portal_client, "post", f"/api/v1/petitions/{result.case_uuid}/evaluation/", satisfaction="satisfied"
     )
@@ -97,10 +98,10 @@ def test_staff_see_their_agencys_cases_only(
     result = file_petition()
     services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
     mine = api(host_client(agency_a, handler_a), "get", "/api/v1/cases/").json()
-    assert [row["id"] for row in mine] == [str(result.case_uuid)]
+    assert [row["id"] for row in mine["results"]] == [str(result.case_uuid)] and mine["count"] == 1
     detail = api(host_client(agency_a, handler_a), "get", f"/api/v1/cases/{result.case_uuid}/").json()
     assert detail["petitioner"]["id_number"] == "1101**********002X"
-    assert api(host_client("zjj", handler_b), "get", "/api/v1/cases/").json() == []
+    assert api(host_client("zjj", handler_b), "get", "/api/v1/cases/").json()["results"] == []
     assert api(host_client("zjj", handler_b), "get", f"/api/v1/cases/{result.case_uuid}/").status_code == 404
     # staff of one agency on another's host, and a citizen on a workspace host, are refused outright
     assert api(host_client("zjj", handler_a), "get", "/api/v1/cases/").status_code == 403
