@@ -122,11 +122,11 @@ class MyPetition(APIView):
 
     @extend_schema(responses=s.CaseDetailSerializer, summary="One of my petitions, with its timeline")
     def get(self, request, case_id):
-        return Response(
-            _detail(
-                case_for_citizen(request.user, case_id), for_citizen=True, actor=Actor.from_request(request)
-            )
-        )
+        view = case_for_citizen(request.user, case_id)
+        # 送达 (arts. 35-36): the petitioner reading their petition receives what was published to them.
+        if services.record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request)):
+            view = case_for_citizen(request.user, case_id)
+        return Response(_detail(view, for_citizen=True, actor=Actor.from_request(request)))
 
 
 class CitizenAction(APIView):

@@ -139,8 +139,8 @@ def _hint_register(ctx: CaseContext) -> str:
 
 
 def _hint_reply(ctx: CaseContext) -> str:
-    return _("答复后，信访人可在%(due)s前申请复查（第三十五条）。") % {
-        "due": clocks.review_request_due(_now()).isoformat()
+    return _("答复后，信访人可自收到答复之日起30日内申请复查（第三十五条）；网上送达最迟为%(day)s。") % {
+        "day": clocks.service_due(_now(), procedure.online_service_days()).isoformat()
     }
 
 
@@ -470,6 +470,35 @@ ACTIONS: dict[str, Action] = {
             _hint_report,
         ),
         Action(
+            "return_report",
+            pgettext_lazy("workspace action", "退回办结报告重办"),
+            forms.ReasonForm,
+            _run("return_report", _reason, _say(lambda d: _("办结报告已退回，承办单位将重新办理。"))),
+            _hint_report,
+        ),
+        Action(
+            "record_delivery",
+            pgettext_lazy("workspace action", "登记纸质送达"),
+            forms.DeliveryForm,
+            _run(
+                "record_delivery",
+                lambda c, d: actions.DeliveryInput(delivered_on=d["delivered_on"]),
+                _say(lambda d: _("已登记送达日期。")),
+            ),
+        ),
+        Action(
+            "confirm_link",
+            pgettext_lazy("workspace action", "确认重复信访关联"),
+            forms.EmptyForm,
+            _run("confirm_link", _no_input, _say(lambda d: _("已确认关联。"))),
+        ),
+        Action(
+            "undo_link",
+            pgettext_lazy("workspace action", "撤销关联（作为新事项办理）"),
+            forms.ReasonForm,
+            _run("undo_link", _reason, _say(lambda d: _("已撤销关联，作为新的信访事项登记。"))),
+        ),
+        Action(
             "note",
             pgettext_lazy("workspace action", "添加内部备注"),
             forms.NoteForm,
@@ -540,7 +569,14 @@ def _render_case(
         and answer.code not in procedure.NOT_FOR_THIS_VIEWER
     ]
     view = ctx.view
-    documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
+    documents = [
+        {
+            "doc": d,
+            "url": download_url(d.storage_key, filename=d.file_name),
+            "delivered": services.effective_delivery(d, ctx.today)[0],
+        }
+        for d in ctx.documents
+    ]
     attachments = [
         {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
         for a in queries.attachments(view, viewer_agency=ctx.tenant)
