@@ -38,8 +38,8 @@ from cases.services.core import (
     _wrong_state,
     _wrong_state_message,
 )
-from cases.services.delivery import effective_delivery, record_delivery, record_portal_view
 from cases.services.deadlines import _DEADLINE_FIELDS, recompute_deadlines
+from cases.services.delivery import effective_delivery, record_delivery, record_portal_view
 from cases.services.documents import REPORTER_ADDRESSED_KINDS, _cn_date, _issue_document, _store_reporter_copy
 from cases.services.handling import (
     _write_reply,

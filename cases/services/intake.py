@@ -20,7 +20,6 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from cases import clocks
-from cases.services import repeats
 from cases.index.models import CaseIndex, ProtectedIdentity
 from cases.models import (
     MAX_BODY_LENGTH,
@@ -33,6 +32,7 @@ from cases.models import (
     LawfulChannel,
     PetitionType,
 )
+from cases.services import repeats
 from cases.services.core import (
     PROTECTED_NAME,
     REPORTER_STORAGE_PREFIX,
@@ -219,7 +219,7 @@ def submit_petition(
     if not filed_with.is_case_holder or not filed_with.is_active:
         raise HallError(_("不能向该单位提交信访事项。"), code="invalid_agency")
     reported = _validate_petition(petition, petitioner)
-    received_at = _arrival(channel, arrived_on)
+    arrival = _arrival(channel, arrived_on)
 
     case_id = submission_id or uuid.uuid4()
     existing = _already_submitted(case_id, citizen)
@@ -300,14 +300,14 @@ def submit_petition(
                     identity_protected=is_report,
                     state=state,
                     submitted_at=now,
-                    received_at=received_at or now,
+                    received_at=arrival or now,
                     arrived_on=arrived_on if channel == Channel.LETTER else None,
                 )
                 # Arts. 22-23: the clocks run from receipt, for a letter the day it arrived.
                 if state == CaseState.SUBMITTED:
-                    case.routing_due = clocks.routing_due(case.received_at)
+                    case.routing_due = clocks.routing_due(arrival or now)
                 elif state == CaseState.RECEIVED:
-                    case.acceptance_due = clocks.acceptance_due(case.received_at)
+                    case.acceptance_due = clocks.acceptance_due(arrival or now)
                 case.save(force_insert=True)
                 Attachment.objects.bulk_create(
                     Attachment(

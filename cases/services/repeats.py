@@ -189,7 +189,7 @@ def confirm_link(*, case_uuid: uuid.UUID, actor: Actor) -> None:
     """The bureau confirms that the petition is the matter it was linked to (art. 19)."""
     with _locked(case_uuid) as (index, case):
         check("confirm_link", actor, index, case)
-        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first()
+        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first() if case.linked_to else None
         case.link_confirmed_at = _now()
         case.save(update_fields=["link_confirmed_at"])
         _append_event(
@@ -218,7 +218,7 @@ def undo_link(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
         )
     with _locked(case_uuid) as (index, case):
         check("undo_link", actor, index, case)
-        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first()
+        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first() if case.linked_to else None
         now = _now()
         case.state = CaseState.SUBMITTED
         case.linked_to = None
