@@ -287,7 +287,7 @@ def _tell_agency(index: CaseIndex, code: str, kind: str, step: str, **values: st
     enqueue_agency_notice(
         agency_id=agency.pk,
         kind=kind,
-        key=f"{kind}:{index.case_uuid}:{step}:{uuid.uuid4().hex}",
+        key=f"{step[:8]}:{index.case_uuid}:{uuid.uuid4().hex[:16]}",  # a Notification key is ≤100
         n=index.tracking_number,
         t=index.title,
         **values,

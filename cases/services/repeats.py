@@ -31,7 +31,7 @@ from config import clock
 CANDIDATES = 20
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 # Characters of petition boilerplate: a bigram made only of them says nothing about the matter.
-_FILLER = frozenset("我们的了是在和与及对从起请求有关部门查处尽快某个一没有任何依据要希望反映情况问题")
+_FILLER = frozenset("我们的了是在和与及对从起请求有关部门查处尽快某个一没有任何依据要希望反映情况问题小区住")
 
 
 def _normalize(text: str) -> str:
@@ -48,21 +48,19 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
-def resemblance(title_a: str, body_a: str, title_b: str, body_b: str) -> float:
-    """How alike two petitions are: bigram containment of the whole text, plus half that of the titles
-    when they are long enough to mean something (a title "投诉" says nothing)."""
-    whole = _containment(_shingles(title_a + body_a), _shingles(title_b + body_b))
+def resemblance(title_a: str, body_a: str, title_b: str, body_b: str) -> tuple[float, float]:
+    """How alike two petitions are: (titles, bodies), each the bigram containment of one in the other.
+    A title too short to mean anything ("投诉") counts 0."""
     titles_a, titles_b = _shingles(title_a), _shingles(title_b)
     title = _containment(titles_a, titles_b) if min(len(titles_a), len(titles_b)) >= 3 else 0.0
-    return whole + title / 2
-
-
-SAME_MATTER = 0.5
+    return title, _containment(_shingles(body_a), _shingles(body_b))
 
 
 def same_matter(title_a: str, body_a: str, title_b: str, body_b: str) -> bool:
-    """Whether two petitions raise the same matter (same facts and reasons), reworded or not."""
-    return resemblance(title_a, body_a, title_b, body_b) >= SAME_MATTER
+    """Whether two petitions raise the same matter (same facts and reasons), reworded or not: titles
+    and bodies alike, or the body itself (nearly) the same. The bureau confirms or undoes the link."""
+    title, body = resemblance(title_a, body_a, title_b, body_b)
+    return (title >= 0.4 and body >= 0.4) or body >= 0.8
 
 
 @dataclass(frozen=True)

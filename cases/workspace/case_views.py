@@ -22,6 +22,7 @@ from accounts.access import staff_required
 from accounts.models import User
 from cases import access, actions, clocks, procedure, queries, read_grants, services
 from cases.models import Case, CaseState, Document
+from cases.services.delivery import ADDRESSED_KINDS
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace.common import (
@@ -573,7 +574,8 @@ def _render_case(
         {
             "doc": d,
             "url": download_url(d.storage_key, filename=d.file_name),
-            "delivered": services.effective_delivery(d, ctx.today)[0],
+            "delivered": (delivered := services.effective_delivery(d, ctx.today)[0]),
+            "awaiting": delivered is None and d.kind in ADDRESSED_KINDS and d.visible_to_citizen,
         }
         for d in ctx.documents
     ]
