@@ -31,6 +31,8 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "title": doc.title,
             "created_at": doc.created_at,
             "generated": doc.generated,
+            # 送达 (arts. 35-36): the day it reached the petitioner, as far as known (None: not yet).
+            "delivered_on": services.effective_delivery(doc)[0],
             "download_url": download_url(
                 queries.citizen_document_key(view, doc) if for_citizen else doc.storage_key,
                 filename=doc.file_name,

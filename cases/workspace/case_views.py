@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import staff_required
 from accounts.models import User
 from cases import access, actions, clocks, procedure, queries, read_grants, services
-from cases.models import Case, CaseState, Document
+from cases.models import Case, CaseState, Document, RoutingMode
 from cases.services.delivery import ADDRESSED_KINDS
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
@@ -254,7 +254,7 @@ def _route(ctx: CaseContext, data: dict) -> actions.RouteInput:
         target=_target(ctx, data["target"]),
         mode=data["mode"],
         assignment_due=data["assignment_due"],
-        report_required=data["report_required"],
+        report_required=data["mode"] == RoutingMode.ASSIGN,  # 交办 always reports (art. 22(三))
         message=data["message"],
     )
 

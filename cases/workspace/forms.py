@@ -38,10 +38,9 @@ class RouteForm(ActionForm):
         label=_("交办办结期限"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("仅交办时填写。"),
+        help_text=_("仅交办时填写：承办单位须在此日期前报送办结报告（第二十二条）。"),
         error_messages={"invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。")},
     )
-    report_required = forms.BooleanField(label=_("须报送办结报告"), required=False)
     message = forms.CharField(label=_("转送说明（可选）"), required=False, widget=TEXTAREA, max_length=1000)
 
     def __init__(self, *args, ctx=None, **kwargs):
