@@ -97,8 +97,14 @@ def _deliver(case: Case, documents: list[Document], *, on_day: date, method: str
         if getattr(case, delivered_field) is None:
             setattr(case, delivered_field, day)
             if case.state == state:
-                setattr(case, due_field, due_from(day))
+                _shorten(case, due_field, due_from(day))
     return numbers
+
+
+def _shorten(case: Case, due_field: str, due: date) -> None:
+    """Delivery moves a window only earlier: it ran at the latest from the end of the service period."""
+    before = getattr(case, due_field)
+    setattr(case, due_field, min(before, due) if before is not None else due)
 
 
 def _undelivered(case: Case, *, up_to: date | None = None) -> list[Document]:
@@ -170,7 +176,7 @@ def record_delivery(*, case_uuid: uuid.UUID, actor: Actor, delivered_on: date) -
             due_field, due_from = _ANSWERS[
                 "handling_opinion" if case.state == CaseState.REPLIED else "review_opinion"
             ][2:]
-            setattr(case, due_field, due_from(delivered_on))
+            _shorten(case, due_field, due_from(delivered_on))
         case.save()
         _append_event(
             case,

@@ -140,7 +140,7 @@ def _hint_register(ctx: CaseContext) -> str:
 
 
 def _hint_reply(ctx: CaseContext) -> str:
-    return _("答复后，信访人可自收到答复之日起30日内申请复查（第三十五条）；网上送达最迟为%(day)s。") % {
+    return _("答复后，信访人可在收到答复之日起30日内申请复查（第三十五条）；网上送达最迟为%(day)s。") % {
         "day": clocks.service_due(_now(), procedure.online_service_days()).isoformat()
     }
 
