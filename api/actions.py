@@ -169,6 +169,15 @@ class PurposeInput(ActionInput):
         return actions.PurposeInput(**self.validated_data)
 
 
+class DeliveryInput(ActionInput):
+    """纸质送达: the day the reply or opinion reached the petitioner (arts. 35-36)."""
+
+    delivered_on = s.BoundedDateField()
+
+    def to_input(self, request, view):
+        return actions.DeliveryInput(**self.validated_data)
+
+
 class EvaluationInput(ActionInput):
     satisfaction = _Text(help_text="satisfied / basically / unsatisfied")
     comment = _Text()
@@ -194,6 +203,7 @@ INPUTS: dict[type, type[ActionInput]] = {
     actions.ScanInput: ScanInput,
     actions.PurposeInput: PurposeInput,
     actions.EvaluationInput: EvaluationInput,
+    actions.DeliveryInput: DeliveryInput,
 }
 
 

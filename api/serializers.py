@@ -58,6 +58,7 @@ class DocumentSerializer(serializers.Serializer):
     title = serializers.CharField()
     created_at = serializers.DateTimeField()
     generated = serializers.BooleanField()
+    delivered_on = serializers.DateField(allow_null=True, help_text="when it reached the petitioner (送达)")
     download_url = serializers.CharField()
 
 

@@ -35,6 +35,8 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "title": doc.title,
             "created_at": doc.created_at,
             "generated": doc.generated,
+            # 送达 (arts. 35-36): the day it reached the petitioner, as far as known (None: not yet).
+            "delivered_on": services.effective_delivery(doc)[0],
             "download_url": download_url(
                 queries.citizen_document_key(view, doc) if for_citizen else doc.storage_key,
                 filename=doc.file_name,
@@ -171,11 +173,11 @@ class MyPetition(APIView):
 
     @extend_schema(responses=s.CaseDetailSerializer, summary="One of my petitions, with its timeline")
     def get(self, request, case_id):
-        return Response(
-            _detail(
-                case_for_citizen(request.user, case_id), for_citizen=True, actor=Actor.from_request(request)
-            )
-        )
+        view = case_for_citizen(request.user, case_id)
+        # 送达 (arts. 35-36): the petitioner reading their petition receives what was published to them.
+        if services.record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request)):
+            view = case_for_citizen(request.user, case_id)
+        return Response(_detail(view, for_citizen=True, actor=Actor.from_request(request)))
 
 
 class CitizenAction(APIView):

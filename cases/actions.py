@@ -103,6 +103,11 @@ class PurposeInput:
 
 
 @dataclass(frozen=True)
+class DeliveryInput:
+    delivered_on: date
+
+
+@dataclass(frozen=True)
 class EvaluationInput:
     satisfaction: str
     comment: str = ""
@@ -237,6 +242,16 @@ REGISTRY: dict[str, RegisteredAction] = {
                 case_uuid=case_uuid, actor=actor, accept=data.approve, comment=data.comment
             ),
         ),
+        RegisteredAction("return_report", ReasonInput, _reason(_svc("return_completion_report"))),
+        RegisteredAction(
+            "record_delivery",
+            DeliveryInput,
+            lambda case_uuid, actor, data: services.record_delivery(
+                case_uuid=case_uuid, actor=actor, delivered_on=data.delivered_on
+            ),
+        ),
+        RegisteredAction("confirm_link", NoInput, _bare(_svc("confirm_link"))),
+        RegisteredAction("undo_link", ReasonInput, _reason(_svc("undo_link"))),
         RegisteredAction(
             "upload_scan",
             ScanInput,

@@ -6,7 +6,7 @@ rest days and count make-up working days (调休). The calendar itself lives in 
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -54,16 +54,28 @@ def handling_due(accepted_at: datetime, extension_days: int = 0) -> date:
     return period_end(local_day(accepted_at), HANDLING_DAYS + extension_days)
 
 
-def review_request_due(replied_at: datetime) -> date:
-    return period_end(local_day(replied_at), REVIEW_REQUEST_DAYS)
+def _on(moment: date | datetime) -> date:
+    return local_day(moment) if isinstance(moment, datetime) else moment
+
+
+def review_request_due(received: date | datetime) -> date:
+    """Art. 35: 30 days from the day the written reply was RECEIVED (its delivery date)."""
+    return period_end(_on(received), REVIEW_REQUEST_DAYS)
 
 
 def review_due(requested_at: datetime) -> date:
     return period_end(local_day(requested_at), REVIEW_DAYS)
 
 
-def rereview_request_due(reviewed_at: datetime) -> date:
-    return period_end(local_day(reviewed_at), REREVIEW_REQUEST_DAYS)
+def rereview_request_due(received: date | datetime) -> date:
+    """Art. 36: 30 days from the day the review opinion was RECEIVED (its delivery date)."""
+    return period_end(_on(received), REREVIEW_REQUEST_DAYS)
+
+
+def service_due(published: datetime, days: int) -> date:
+    """The day an answer published to the petitioner's portal counts as received if not opened
+    before: ``days`` calendar days after publication (cases.procedure.online_service_days)."""
+    return local_day(published) + timedelta(days=days)
 
 
 def rereview_due(requested_at: datetime, hearing_days: int = 0) -> date:
@@ -103,6 +115,8 @@ def case_deadlines(case, *, today: date | None = None, objected_on: date | None 
         ("acceptance", _("告知是否受理（15日）"), case.acceptance_due, _day(case.acceptance_decided_at), 23),
         ("objection", _("分流异议（5个工作日）"), case.objection_due, objected_on, 23),
         ("handling", _("办理并书面答复（60日）"), case.handling_due, _day(case.replied_at), 34),
+        # art. 22(三): the 交办's 办结报告, due at the bureau by the assignment's deadline.
+        ("report", _("报送办结报告（交办期限）"), case.report_due, _day(case.report_submitted_at), 22),
         (
             "review_request",
             _("申请复查（30日）"),
@@ -158,6 +172,8 @@ _NEXT_DUE_BY_STATE = {
 
 
 def next_due(case) -> tuple[date | None, str]:
+    if case.state == "replied" and case.report_due and case.report_status not in ("pending", "accepted"):
+        return case.report_due, "report"  # the agency still owes the bureau its 办结报告 (art. 22(三))
     kind = _NEXT_DUE_BY_STATE.get(case.state, "")
     due = getattr(case, f"{kind}_due", None) if kind else None
     return due, kind if due else ""

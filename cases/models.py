@@ -86,6 +86,8 @@ class LawfulChannel(models.TextChoices):
     OTHER_STATUTORY = "other_statutory", _("其他法定途径")
     NOT_PETITION = "not_petition", _("不属于信访事项")
     FINAL = "final", _("已经三级终结")
+    # 信访工作条例 arts. 35-36: the review (or re-review) window ran out unused; the answer stands.
+    LAPSED = "lapsed", _("复查（复核）期限届满未申请")
 
 
 class HandlingOpinion(models.TextChoices):
@@ -114,6 +116,12 @@ class ReportStatus(models.TextChoices):
     PENDING = "pending", _("待审核")
     ACCEPTED = "accepted", _("已通过")
     RETURNED = "returned", _("已退回")
+
+
+class DeliveryMethod(models.TextChoices):
+    PORTAL = "portal", _("网上查阅")
+    DEEMED = "deemed", _("网上发布期满视为送达")
+    PAPER = "paper", _("纸质送达")
 
 
 class Case(models.Model):
@@ -148,8 +156,14 @@ class Case(models.Model):
     report_required = models.BooleanField(_("须报送办结报告"), default=False)
     report_status = models.CharField(max_length=10, choices=ReportStatus.choices, blank=True, default="")
     report_text = models.TextField(blank=True)
+    # 信访工作条例 art. 22(三): 交办 carries the 办结报告, due back at the bureau by this day.
+    report_due = models.DateField(_("办结报告期限"), null=True, blank=True)
+    report_submitted_at = models.DateTimeField(null=True, blank=True)  # the first submission: never moves
+    report_return_reason = models.TextField(blank=True)
 
     submitted_at = models.DateTimeField()
+    # A letter's actual arrival (来信到达日期), entered by staff: the routing clock runs from it (art. 22).
+    arrived_on = models.DateField(_("来信到达日期"), null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)  # by the current holder
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -163,6 +177,15 @@ class Case(models.Model):
     rereview_requested_at = models.DateTimeField(null=True, blank=True)
     rereviewed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # 自收到之日起 (arts. 35-36): when the written reply and the review opinion reached the petitioner.
+    reply_delivered_on = models.DateField(null=True, blank=True)
+    review_delivered_on = models.DateField(null=True, blank=True)
+    # The day each counts as received online if not opened before (publication + the service period);
+    # None for a petitioner without a portal account (delivered on paper).
+    reply_service_due = models.DateField(null=True, blank=True)
+    review_service_due = models.DateField(null=True, blank=True)
+    # The bureau confirmed (or undid) the automatic link to an open matter (art. 19).
+    link_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     # Deadlines (the last day, ending 24:00 local time), each from its legal starting event.
     routing_due = models.DateField(null=True, blank=True)  # art. 22: 15 days from receipt by the bureau
@@ -252,6 +275,9 @@ class EventKind(models.TextChoices):
     CLAIMED = "claimed", _("信访人在网上认领")
     DEADLINES_RECALCULATED = "deadlines_recalculated", _("节假日调整，期限重新计算")
     SUPPLEMENTED = "supplemented", _("信访人补充材料")
+    DELIVERED = "delivered", _("文书送达")
+    LINK_CONFIRMED = "link_confirmed", _("确认重复信访关联")
+    LINK_UNDONE = "link_undone", _("撤销重复信访关联，作为新信访事项办理")
 
 
 class CaseEvent(models.Model):
@@ -300,6 +326,11 @@ class Document(models.Model):
     visible_to_citizen = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     created_by_uuid = models.UUIDField(null=True, blank=True)
+    # 送达 (自收到之日起, arts. 35-36): when it reached the petitioner, and how (DeliveryMethod);
+    # ``service_due`` is the day it counts as received online when not opened before (a setting).
+    delivered_on = models.DateField(null=True, blank=True)
+    delivery_method = models.CharField(max_length=10, blank=True, default="")
+    service_due = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -217,15 +217,48 @@ not_evaluated = _refuse_if(
     lambda case, today: bool(case.satisfaction),
     Refusal(InvalidTransition, _("已经评价过了。"), "already_evaluated"),
 )
-# 信访工作条例 art. 35: review within 30 days of the written reply.
+# 信访工作条例 art. 35: review within 30 days of RECEIVING the written reply (自收到之日起): the due date
+# runs from its delivery date (``delivery_on`` below). None while a reply sent on paper has not been
+# delivered: the period has not begun, so it cannot have passed.
 review_window_open = _refuse_if(
-    lambda case, today: case.review_request_due is None or today > case.review_request_due,
+    lambda case, today: case.review_request_due is not None and today > case.review_request_due,
     Refusal(DeadlinePassed, _("申请复查须在收到书面答复之日起30日内提出，期限已过。"), "deadline_passed"),
 )
-# 信访工作条例 art. 36: re-review within 30 days of the review opinion.
+# 信访工作条例 art. 36: re-review within 30 days of receiving the review opinion (its delivery date).
 rereview_window_open = _refuse_if(
-    lambda case, today: case.rereview_request_due is None or today > case.rereview_request_due,
+    lambda case, today: case.rereview_request_due is not None and today > case.rereview_request_due,
     Refusal(DeadlinePassed, _("申请复核须在收到复查意见之日起30日内提出，期限已过。"), "deadline_passed"),
+)
+# The answer of the current state (the reply in 已答复, the review opinion in 已复查) has not yet reached
+# the petitioner: staff may record the day it was delivered on paper (arts. 35-36, 自收到之日起).
+ANSWER_DELIVERY: dict[str, tuple[str, str]] = {
+    CaseState.REPLIED: ("reply_delivered_on", "reply_service_due"),
+    CaseState.REVIEWED: ("review_delivered_on", "review_service_due"),
+}
+answer_undelivered = _refuse_if(
+    lambda case, today: (
+        case.state not in ANSWER_DELIVERY
+        or getattr(case, ANSWER_DELIVERY[case.state][0]) is not None
+        or (
+            (served := getattr(case, ANSWER_DELIVERY[case.state][1])) is not None
+            and today > served  # already received online: the service period has run (whichever first)
+        )
+    ),
+    Refusal(InvalidTransition, _("答复文书已经送达。"), "already_delivered"),
+)
+# 信访工作条例 art. 22(三): 交办 carries the 办结报告; the case cannot close before the bureau has it.
+report_in = _refuse_if(
+    lambda case, today: case.report_required and case.report_status != ReportStatus.ACCEPTED,
+    Refusal(
+        InvalidTransition,
+        _("交办事项须经信访局审核通过办结报告后才能办结（第二十二条）。"),
+        "report_missing",
+    ),
+)
+# 信访工作条例 art. 19: the link to an open matter is confirmed once.
+link_unconfirmed = _refuse_if(
+    lambda case, today: case.link_confirmed_at is not None,
+    Refusal(InvalidTransition, _("已确认该重复信访关联。"), "link_confirmed"),
 )
 
 
@@ -238,9 +271,34 @@ PETITIONER_WINDOWS: dict[str, str] = {
 
 
 def _window_still_open(case: Case, today: date) -> bool:
-    window = getattr(case, PETITIONER_WINDOWS[case.state]) if case.state in PETITIONER_WINDOWS else None
+    if case.state not in PETITIONER_WINDOWS:
+        return False
+    # The window runs from the answer's delivery (自收到之日起): None while a paper answer is undelivered,
+    # so it has not even begun.
+    window = getattr(case, PETITIONER_WINDOWS[case.state])
     satisfied = case.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
-    return not satisfied and window is not None and today <= window
+    return not satisfied and (window is None or today <= window)
+
+
+def online_service_days() -> int:
+    """How long after publication to the portal a written answer counts as received when the
+    petitioner has not opened it before (a setting; arts. 35-36, 自收到之日起)."""
+    from django.conf import settings
+
+    return settings.HALL_ONLINE_SERVICE_DAYS
+
+
+def counts_as_delivery(actor: Actor, index: CaseIndex) -> bool:
+    """Whether this actor opening the petition on the portal delivers its written answers: the
+    petitioner themself only; never staff, another citizen or the system (arts. 35-36)."""
+    return actor.is_citizen and actor.user is not None and index.citizen_id == actor.user.pk
+
+
+def delivery_on(*, opened: date | None, paper: date | None, service_due: date | None) -> date | None:
+    """The day a written answer reached the petitioner (送达日期): the first of the day they opened it
+    on the portal, the day entered for a paper delivery, and the end of the online service period."""
+    days = [day for day in (opened, paper, service_due) if day is not None]
+    return min(days) if days else None
 
 
 # 信访工作条例 arts. 35-36: a case closes once the petitioner's window has run out (or they are satisfied).
@@ -290,7 +348,7 @@ PROCEDURE: dict[str, Step] = {
             bureau_holding(DECIDERS),
             QUEUE,
             leads_to=CaseState.RECEIVED,
-            starts=("acceptance", "objection"),
+            starts=("acceptance", "objection", "report"),  # "report": 交办 only (art. 22(三))
             stops=("routing",),
             event=EventKind.FORWARDED,
             notifies="petitioner",
@@ -433,6 +491,7 @@ PROCEDURE: dict[str, Step] = {
             holder_staff(DECIDERS),
             None,
             (report_required, replied, report_not_sent),
+            stops=("report",),
             event=EventKind.REPORT_SUBMITTED,
         ),
         Step(
@@ -443,13 +502,53 @@ PROCEDURE: dict[str, Step] = {
             (report_pending,),
             event=EventKind.REPORT_ACCEPTED,
         ),
+        # art. 22(三): the bureau sends a report back to be redone, with its reason; the agency hears.
+        Step(
+            "return_report",
+            "return_completion_report",
+            bureau(DECIDERS),
+            None,
+            (report_pending,),
+            starts=("report",),
+            event=EventKind.REPORT_RETURNED,
+            notifies="agency",
+        ),
+        # arts. 35-36 (自收到之日起): the day a reply or opinion sent on paper reached the petitioner.
+        Step(
+            "record_delivery",
+            "record_delivery",
+            holder_staff(STAFF),
+            ANSWERED,
+            (answer_undelivered,),
+            event=EventKind.DELIVERED,
+        ),
+        # art. 19: the bureau confirms or undoes the automatic link to an open matter.
+        Step(
+            "confirm_link",
+            "confirm_link",
+            bureau_holding(DECIDERS),
+            (CaseState.LINKED,),
+            (link_unconfirmed,),
+            event=EventKind.LINK_CONFIRMED,
+            notifies="petitioner",
+        ),
+        Step(
+            "undo_link",
+            "undo_link",
+            bureau_holding(DECIDERS),
+            (CaseState.LINKED,),
+            leads_to=CaseState.SUBMITTED,
+            starts=("routing",),
+            event=EventKind.LINK_UNDONE,
+            notifies="petitioner",
+        ),
         Step("upload_scan", "upload_signed_document", holder_staff(DECIDERS), event=EventKind.DOCUMENT_ADDED),
         Step(
             "close",
             "close_case",
             holder_staff_or_system(DECIDERS),
             ANSWERED,
-            (petitioner_window_over,),
+            (petitioner_window_over, report_in),
             leads_to=CaseState.CLOSED,
             stops=("review_request", "rereview_request"),
             event=EventKind.CLOSED,

@@ -24,7 +24,15 @@ from cases import procedure, queries
 from cases.access import case_for_citizen
 from cases.index.models import CaseIndex
 from cases.models import CaseState, EventKind
-from cases.services import Actor, AttachmentInput, evaluate_case, request_rereview, request_review
+from cases.services import (
+    Actor,
+    AttachmentInput,
+    effective_delivery,
+    evaluate_case,
+    record_portal_view,
+    request_rereview,
+    request_review,
+)
 from cases.supplements import add_supplement
 from config.crypto import decrypt_text
 from config.errors import HallError, NotFound
@@ -123,6 +131,9 @@ def petition_detail(
     status=200,
 ):
     view = _view_or_404(request, case_uuid)
+    # 送达 (arts. 35-36): the petitioner opening their petition receives what was published to them.
+    if record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request)):
+        view = _view_or_404(request, case_uuid)
     case = view.case
     today = timezone.localdate()
     steps = queries.timeline(view, for_citizen=True)
@@ -142,7 +153,10 @@ def petition_detail(
         "index": view.index,
         "case": case,
         "steps": steps,
-        "documents": [(doc, _document_label(doc)) for doc in queries.documents(view, for_citizen=True)],
+        "documents": [
+            (doc, _document_label(doc), effective_delivery(doc, today)[0])
+            for doc in queries.documents(view, for_citizen=True)
+        ],
         "attachments": queries.attachments(view, viewer_agency=None),
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
         "deadlines": [d for d in queries.deadlines(view, today=today) if d.kind != "objection"],
@@ -238,6 +252,7 @@ def supplement(request, case_uuid):
 @require_safe
 def download_document(request, case_uuid, document_id):
     view = _view_or_404(request, case_uuid)
+    record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request))
     for document in queries.documents(view, for_citizen=True):
         if document.pk == document_id:
             key = queries.citizen_document_key(view, document)

@@ -270,7 +270,7 @@ def _petition_steps(
             assignment_due=(timezone.localtime(routed).date() + timedelta(days=rng.randint(30, 50)))
             if assign
             else None,
-            report_required=assign and rng.random() < 0.7,
+            report_required=assign,  # 交办 always carries its 办结报告 (信访工作条例 art. 22(三))
         )
     at = add(
         _office(rng, cal, at, (0, 0.2)) if profile.sign[1] == 0 else _office(rng, cal, at, profile.sign),
@@ -305,7 +305,13 @@ def _petition_steps(
     at = add(reply_at, "reply", opinion=opinion)
     if steps[1].kind == "forward" and steps[1].args["report_required"]:
         reported_at = add(_office(rng, cal, at, (1, 6)), "completion_report")
-        add(_office(rng, cal, reported_at, (1, 5)), "decide_completion_report", accept=rng.random() < 0.85)
+        decided = add(
+            _office(rng, cal, reported_at, (1, 5)), "decide_completion_report", accept=rng.random() < 0.85
+        )
+        if not steps[-1].args["accept"]:
+            # Sent back for redo: the agency reports again, the bureau accepts it, the case can close.
+            redone = add(_office(rng, cal, decided, (2, 8)), "completion_report")
+            add(_office(rng, cal, redone, (1, 3)), "decide_completion_report", accept=True)
     return steps + _after_reply(rng, cal, number, len(steps), at, profile, reviewable=True)
 
 

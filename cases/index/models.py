@@ -53,6 +53,9 @@ class CaseIndex(models.Model):
     state = models.CharField(max_length=20, choices=CaseState.choices)
     is_open = models.BooleanField(default=True)
     linked_to = models.UUIDField(null=True, blank=True)
+    # lookup_hash of the petitioner's ID number: the same person's letters and visits entered by staff
+    # without an account are matched with their other petitions (arts. 19, 36). Empty for reports.
+    petitioner_id_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     submitted_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True, blank=True)  # by the current holder
@@ -112,6 +115,10 @@ class CaseIndex(models.Model):
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     # 交办 cases: the completion report's status, so the bureau finds pending reports in one query.
     report_status = models.CharField(max_length=10, blank=True, default="", db_default="")
+    # 交办 (art. 22(三)): the 办结报告's deadline (a clock the sweep watches) and its first submission.
+    report_due = models.DateField(null=True, blank=True)
+    report_submitted_at = models.DateTimeField(null=True, blank=True)
+    report_submitted_on = _local_date_column("report_submitted_at")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

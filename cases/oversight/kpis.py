@@ -51,6 +51,10 @@ The definitions (``today`` is the day the table is computed):
    agency, as it stood at the decision).
 7. 平均答复天数 average days to reply = mean(``first_replied_at`` − ``first_accepted_at``) in days, over
    cases first replied in the period with ``first_accepted_at`` set.
+8. 办结报告按时率 completion-report timeliness (交办, 信访工作条例 art. 22(三)) =
+   #{办结报告 first submitted (``report_submitted_at``, never moved by a redo) on or before ``report_due``}
+   ÷ #{``report_due`` in the period, and (submitted, or ``report_due`` < today)}. Counted for the agency
+   the matter was assigned to (the responsible agency, as every KPI).
 """
 
 from __future__ import annotations
@@ -253,6 +257,21 @@ def average_days_to_reply(period: Period, today: date) -> Kpi:
     )
 
 
+def report_timeliness(period: Period, today: date) -> Kpi:
+    """办结报告按时率 = #{first submitted on or before report_due} ÷ #{report_due in the period and
+    (submitted or report_due < today)}. Definition 8."""
+    denominator = _on_in("report_due", period) & (
+        Q(report_submitted_at__isnull=False) | Q(report_due__lt=today)
+    )
+    return Kpi(
+        "report_timeliness",
+        _("办结报告按时率"),
+        _("在交办期限内报送办结报告的件数 ÷ 交办期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=denominator & _met("report_submitted_on", "report_due"),
+    )
+
+
 KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     timely_acceptance,
     on_time_completion,
@@ -261,6 +280,7 @@ KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     repeat_petition,
     average_days_to_accept,
     average_days_to_reply,
+    report_timeliness,
 )
 KPI_KEYS = (
     "timely_acceptance",
@@ -270,6 +290,7 @@ KPI_KEYS = (
     "repeat_petition",
     "days_to_accept",
     "days_to_reply",
+    "report_timeliness",
 )
 
 
@@ -341,6 +362,7 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         | _on_in("first_replied_on", period)
         | _on_in("first_decided_on", period)
         | _on_in("submitted_on", period)
+        | _on_in("report_due", period)
     )
     grouped = (
         CaseIndex.objects.filter(touches_period)

@@ -39,6 +39,7 @@ from cases.services.core import (
     _wrong_state_message,
 )
 from cases.services.deadlines import _DEADLINE_FIELDS, recompute_deadlines
+from cases.services.delivery import effective_delivery, record_delivery, record_portal_view
 from cases.services.documents import REPORTER_ADDRESSED_KINDS, _cn_date, _issue_document, _store_reporter_copy
 from cases.services.handling import (
     _write_reply,
@@ -48,6 +49,7 @@ from cases.services.handling import (
     decide_extension,
     reply_case,
     request_extension,
+    return_completion_report,
     submit_completion_report,
     upload_signed_document,
 )
@@ -72,6 +74,7 @@ from cases.services.intake import (
     same_matter,
     submit_petition,
 )
+from cases.services.repeats import confirm_link, undo_link
 from cases.services.review import (
     _require_owner,
     answer_rereview,
@@ -159,6 +162,12 @@ __all__ = [
     "assign_handler",
     "claim_petition",
     "close_case",
+    "confirm_link",
+    "effective_delivery",
+    "record_delivery",
+    "record_portal_view",
+    "return_completion_report",
+    "undo_link",
     "decide_completion_report",
     "decide_extension",
     "decide_objection",

@@ -265,6 +265,8 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
     index.closed_at = case.closed_at
     index.satisfaction = case.satisfaction
     index.report_status = case.report_status
+    index.report_due = case.report_due
+    index.report_submitted_at = case.report_submitted_at
     index.extended = case.extension_status == ExtensionStatus.APPROVED
     for name in (
         "routing_due",

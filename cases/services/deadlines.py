@@ -47,12 +47,15 @@ def recompute_deadlines(*, case_uuid: uuid.UUID) -> dict[str, tuple[date | None,
         if state == CaseState.ACCEPTED and case.accepted_at:
             extra = (case.extension_days or 0) if case.extension_status == ExtensionStatus.APPROVED else 0
             case.handling_due = clocks.handling_due(case.accepted_at, extra)
-        if state == CaseState.REPLIED and case.replied_at:
-            case.review_request_due = clocks.review_request_due(case.replied_at)
+        # Arts. 35-36: the windows run from the answer's delivery (or the end of its service period).
+        received = case.reply_delivered_on or case.reply_service_due
+        if state == CaseState.REPLIED and received:
+            case.review_request_due = clocks.review_request_due(received)
         if state == CaseState.REVIEW_REQUESTED and case.review_requested_at:
             case.review_due = clocks.review_due(case.review_requested_at)
-        if state == CaseState.REVIEWED and case.reviewed_at:
-            case.rereview_request_due = clocks.rereview_request_due(case.reviewed_at)
+        received = case.review_delivered_on or case.review_service_due
+        if state == CaseState.REVIEWED and received:
+            case.rereview_request_due = clocks.rereview_request_due(received)
         if state == CaseState.REREVIEW_REQUESTED and case.rereview_requested_at:
             case.rereview_due = clocks.rereview_due(case.rereview_requested_at)
         moved = {

@@ -12,6 +12,7 @@ from cases.models import (
     Document,
 )
 from cases.services.core import REPORTER_PLACEHOLDER, REPORTER_STORAGE_PREFIX, Actor, _now
+from cases.services.delivery import ADDRESSED_KINDS, service_due_for
 from cases.services.identity import protected_identity
 from tenants.models import Agency
 
@@ -75,6 +76,8 @@ def _issue_document(
         generated=True,
         created_at=now,
         created_by_uuid=actor.user.uuid if actor.user else None,
+        # 送达 (arts. 35-36): published to the petitioner's portal now, received by the end of the period.
+        service_due=service_due_for(case, now) if kind in ADDRESSED_KINDS else None,
     )
     if case.identity_protected and kind in REPORTER_ADDRESSED_KINDS:
         _store_reporter_copy(case, document, render)
@@ -92,6 +95,8 @@ REPORTER_ADDRESSED_KINDS = frozenset(
         "review_opinion",
         "rereview_opinion",
         "not_accepted_by_bureau",
+        "repeat_notice",
+        "final_notice",
     }
 )
 

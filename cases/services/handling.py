@@ -35,6 +35,7 @@ from cases.services.core import (
     _sync_index,
     _user,
 )
+from cases.services.delivery import start_answer_window
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.intake import AttachmentInput
 from config.errors import HallError, InvalidTransition, NotFound
@@ -183,7 +184,8 @@ def _write_reply(
     case.opinion = opinion
     case.reply_text = text.strip()
     case.replied_at = now
-    case.review_request_due = clocks.review_request_due(now)
+    # Art. 35: the review window runs from the reply's delivery (cases.services.delivery).
+    start_answer_window(case, answer="handling_opinion", published=now)
     if case.report_required:
         case.report_status = ReportStatus.NONE
     case.save()
@@ -195,7 +197,8 @@ def _write_reply(
         fields={
             "opinion": case.reply_text,
             "outcome": opinion,
-            "review_deadline": _cn_date(case.review_request_due),
+            # "自收到本意见书之日起30日内": the day is the delivery's, not known when it is issued.
+            "review_deadline": "",
             "review_agency": reviewer.name_zh if (reviewer := _review_body(case)).pk != holder.pk else "",
         },
     )
@@ -260,7 +263,9 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
         check("completion_report", actor, index, case)
         case.report_status = ReportStatus.PENDING
         case.report_text = text.strip()
-        case.save(update_fields=["report_status", "report_text"])
+        # The first submission is the fact the timeliness KPI reads (办结报告按时率): a redo never moves it.
+        case.report_submitted_at = case.report_submitted_at or _now()
+        case.save(update_fields=["report_status", "report_text", "report_submitted_at"])
         _append_event(
             case,
             EventKind.REPORT_SUBMITTED,
@@ -270,6 +275,52 @@ def submit_completion_report(*, case_uuid: uuid.UUID, actor: Actor, text: str) -
             changes={"length": len(case.report_text)},
         )
         _sync_index(index, case, holder)
+        _tell_agency(index, case.routed_by, "report_submitted", EventKind.REPORT_SUBMITTED)
+
+
+def _tell_agency(index: CaseIndex, code: str, kind: str, step: str, **values: str) -> None:
+    from notifications.services import enqueue_agency_notice
+
+    agency = Agency.objects.filter(code=code).first() if code else None
+    if agency is None:
+        return
+    enqueue_agency_notice(
+        agency_id=agency.pk,
+        kind=kind,
+        key=f"{step[:8]}:{index.case_uuid}:{uuid.uuid4().hex[:16]}",  # a Notification key is ≤100
+        n=index.tracking_number,
+        t=index.title,
+        **values,
+    )
+
+
+def return_completion_report(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
+    """退回重办 (art. 22(三)): the bureau sends the 办结报告 back with its reason; the agency redoes it
+    and reports again (its staff hear of it). The first submission stays the one the KPI counts."""
+    if len(reason.strip()) < 5:
+        raise HallError(
+            _("退回办结报告时请写明理由。"), code="reason_required", fields={"reason": _("请写明理由。")}
+        )
+    with _locked(case_uuid) as (index, case):
+        holder = index.holder
+        check("return_report", actor, index, case)
+        bureau = _acting_agency(actor)
+        case.report_status = ReportStatus.RETURNED
+        case.report_return_reason = reason.strip()
+        case.save(update_fields=["report_status", "report_return_reason"])
+        _append_event(
+            case,
+            EventKind.REPORT_RETURNED,
+            actor,
+            agency_code=bureau.code,
+            changes={"reason": case.report_return_reason},
+            message=str(_("信访局退回办结报告，要求重新办理：%(r)s") % {"r": case.report_return_reason}),
+            visible=False,
+        )
+        _sync_index(index, case, holder)
+        _tell_agency(
+            index, holder.code, "report_returned", EventKind.REPORT_RETURNED, r=case.report_return_reason
+        )
 
 
 def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool, comment: str = "") -> None:
@@ -280,7 +331,9 @@ def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool
         if not accept and not comment.strip():
             raise HallError(_("退回办结报告时请写明理由。"), code="reason_required")
         case.report_status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
-        case.save(update_fields=["report_status"])
+        if not accept:
+            case.report_return_reason = comment.strip()
+        case.save(update_fields=["report_status", "report_return_reason"])
         _append_event(
             case,
             EventKind.REPORT_ACCEPTED if accept else EventKind.REPORT_RETURNED,
@@ -290,6 +343,8 @@ def decide_completion_report(*, case_uuid: uuid.UUID, actor: Actor, accept: bool
             visible=False,
         )
         _sync_index(index, case, holder)
+        if not accept:
+            _tell_agency(index, holder.code, "report_returned", EventKind.REPORT_RETURNED, r=comment.strip())
 
 
 def upload_signed_document(
@@ -317,6 +372,10 @@ def upload_signed_document(
             size=upload.size,
             generated=False,
             supersedes=original.pk,
+            # The same document: what was delivered stays delivered, on the same day (arts. 35-36).
+            delivered_on=original.delivered_on,
+            delivery_method=original.delivery_method,
+            service_due=original.service_due,
             created_at=now,
             created_by_uuid=actor.user.uuid if actor.user else None,
         )

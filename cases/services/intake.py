@@ -5,12 +5,11 @@ a citizen claims one registered for them.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,6 +32,7 @@ from cases.models import (
     LawfulChannel,
     PetitionType,
 )
+from cases.services import repeats
 from cases.services.core import (
     PROTECTED_NAME,
     REPORTER_STORAGE_PREFIX,
@@ -48,7 +48,7 @@ from cases.services.core import (
     _sync_index,
     _user,
 )
-from config.crypto import decrypt_text, encrypt_text
+from config.crypto import decrypt_text, encrypt_text, lookup_hash
 from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
 
@@ -95,18 +95,13 @@ class PetitionInput:
 
 
 _QUERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def _normalize(text: str) -> str:
-    return _NOISE.sub("", text).lower()
+_NOISE = repeats._NOISE
+_normalize = repeats._normalize
 
 
 def same_matter(title_a: str, body_a: str, title_b: str, body_b: str) -> bool:
-    """Whether two petitions raise the same matter (same facts and reasons), by text similarity."""
-    titles = SequenceMatcher(None, _normalize(title_a), _normalize(title_b)).ratio()
-    bodies = SequenceMatcher(None, _normalize(body_a)[:2000], _normalize(body_b)[:2000]).ratio()
-    return (titles >= 0.8 and bodies >= 0.6) or bodies >= 0.9
+    """Whether two petitions raise the same matter (cases.services.repeats)."""
+    return repeats.same_matter(title_a, body_a, title_b, body_b)
 
 
 def _next_tracking_number(year: int) -> str:
@@ -116,38 +111,25 @@ def _next_tracking_number(year: int) -> str:
 
 
 def _find_prior_matter(
-    citizen: User, petition: PetitionInput, *, reported_unit: frozenset[str] = frozenset()
+    citizen: User | None,
+    petition: PetitionInput,
+    *,
+    reported_unit: frozenset[str] = frozenset(),
+    id_hash: str = "",
 ) -> tuple[CaseIndex | None, CaseIndex | None]:
-    """The citizen's open case of the same matter (art. 19) and a terminated one (art. 36), if any.
-
-    A report (检举控告) is the same matter only as a report against the same unit: joined to one
-    against another unit, it would follow that one wherever it goes, the unit it names included, and
-    its number with it (arts. 30, 46)."""
-    rows = CaseIndex.objects.filter(citizen=citizen, petition_type=petition.petition_type)
-    if petition.petition_type == PetitionType.REPORT:
-        rows = rows.filter(
-            case_uuid__in=ProtectedIdentity.objects.filter(reported_agency__in=reported_unit).values(
-                "case_uuid"
-            )
-        )
-    candidates = list(
-        rows.exclude(state__in=[CaseState.MERGED, CaseState.LINKED])
-        .select_related("holder")
-        .order_by("-submitted_at")[:50]
+    """The person's open case of the same matter (art. 19) and a final one (art. 36, or a lapsed
+    window: arts. 35-36), if any (cases.services.repeats)."""
+    prior = repeats.find_prior_matter(
+        citizen,
+        petition.title,
+        petition.body,
+        petition.petition_type,
+        id_hash=id_hash,
+        reported_unit=reported_unit,
     )
-    open_match = terminated_match = None
-    for index in candidates:
-        if SequenceMatcher(None, _normalize(index.title), _normalize(petition.title)).ratio() < 0.5:
-            continue
-        with schema_context(index.holder.schema_name):
-            prior = Case.objects.filter(pk=index.case_uuid).values("title", "body").first()
-        if prior is None or not same_matter(prior["title"], prior["body"], petition.title, petition.body):
-            continue
-        if index.is_open and open_match is None:
-            open_match = index
-        elif index.state == CaseState.TERMINATED and terminated_match is None:
-            terminated_match = index
-    return open_match, terminated_match
+    if prior is None:
+        return None, None
+    return (prior.index, None) if prior.kind == "open" else (None, prior.index)
 
 
 def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> str:
@@ -213,12 +195,14 @@ def submit_petition(
     citizen: User | None = None,
     channel: str = Channel.ONLINE,
     submission_id: uuid.UUID | None = None,
+    arrived_on: date | None = None,
 ) -> SubmitResult:
     """File a petition with the bureau or directly with an agency (民生服务室).
 
     A citizen files for themself online; bureau staff register a letter, visit or call on the
     citizen's behalf (art. 21), with ``citizen`` when the person has an account. ``submission_id``
-    makes a double submit return the first petition instead of filing twice.
+    makes a double submit return the first petition instead of filing twice. ``arrived_on`` is the
+    day a letter actually arrived (来信到达日期): its clocks run from that receipt (arts. 22-23).
     """
     if actor.is_citizen:
         citizen = actor.user
@@ -230,6 +214,7 @@ def submit_petition(
     if not filed_with.is_case_holder or not filed_with.is_active:
         raise HallError(_("不能向该单位提交信访事项。"), code="invalid_agency")
     reported = _validate_petition(petition, petitioner)
+    arrival = _arrival(channel, arrived_on)
 
     case_id = submission_id or uuid.uuid4()
     existing = _already_submitted(case_id, citizen)
@@ -240,11 +225,19 @@ def submit_petition(
     holder = _report_holder(filed_with, reported) if is_report else filed_with
 
     now = _now()
-    open_match = terminated_match = None
-    if citizen is not None:
-        open_match, terminated_match = _find_prior_matter(
-            citizen, petition, reported_unit=reported_unit_codes(reported)
-        )
+    # The ID number finds the same person's letters and visits entered without an account (arts. 19,
+    # 36); a reporter's is kept out of the index altogether (arts. 30, 46).
+    id_hash = lookup_hash(petitioner.id_number) if petitioner.id_number.strip() and not is_report else ""
+    prior = repeats.find_prior_matter(
+        citizen,
+        petition.title,
+        petition.body,
+        petition.petition_type,
+        id_hash=id_hash,
+        reported_unit=reported_unit_codes(reported),
+    )
+    open_match = prior.index if prior is not None and prior.kind == "open" else None
+    terminated_match = prior.index if prior is not None and prior.kind != "open" else None
     attachments = _neutral_attachments(petition.attachments) if is_report else list(petition.attachments)
 
     try:
@@ -270,6 +263,7 @@ def submit_petition(
                 is_public=petition.is_public and not is_report,
                 state=state,
                 submitted_at=now,
+                petitioner_id_hash=id_hash,
             )
             if is_report:
                 ProtectedIdentity.objects.create(
@@ -301,12 +295,14 @@ def submit_petition(
                     identity_protected=is_report,
                     state=state,
                     submitted_at=now,
-                    received_at=now,
+                    received_at=arrival or now,
+                    arrived_on=arrived_on if channel == Channel.LETTER else None,
                 )
+                # Arts. 22-23: the clocks run from receipt, for a letter the day it arrived.
                 if state == CaseState.SUBMITTED:
-                    case.routing_due = clocks.routing_due(now)
+                    case.routing_due = clocks.routing_due(arrival or now)
                 elif state == CaseState.RECEIVED:
-                    case.acceptance_due = clocks.acceptance_due(now)
+                    case.acceptance_due = clocks.acceptance_due(arrival or now)
                 case.save(force_insert=True)
                 Attachment.objects.bulk_create(
                     Attachment(
@@ -353,12 +349,11 @@ def submit_petition(
                             % {"n": open_match.tracking_number}
                         ),
                     )
-                elif terminated_match is not None:
-                    case.not_accepted_channel = LawfulChannel.FINAL
-                    case.not_accepted_reason = str(
-                        _("同一事实和理由已于信访件 %(n)s 经复核终结，不再受理（第三十六条）。")
-                        % {"n": terminated_match.tracking_number}
+                elif prior is not None and terminated_match is not None:
+                    case.not_accepted_channel = (
+                        LawfulChannel.FINAL if prior.kind == "final" else LawfulChannel.LAPSED
                     )
+                    case.not_accepted_reason = repeats.final_reason(prior)
                     case.acceptance_decided_at = case.closed_at = now
                     case.save(
                         update_fields=[
@@ -378,11 +373,21 @@ def submit_petition(
                         message=case.not_accepted_reason,
                     )
             _sync_index(index, case, holder)
+            if prior is not None:
+                # The written notice, with its reason and article, in the petitioner's documents
+                # (issued once the index names the petitioner: its delivery runs from publication).
+                with schema_context(holder.schema_name):
+                    if open_match is not None:
+                        repeats.issue_repeat_notice(case, holder, open_match)
+                    else:
+                        repeats.issue_final_notice(case, holder, prior)
             if is_report:
                 _drop_originals(petition.attachments, attachments)
             if open_match is not None:
                 _record_repeat(open_match.case_uuid, tracking)
             _notify(index, EventKind.SUBMITTED)
+            if prior is not None:
+                _notify(index, EventKind.LINKED if open_match is not None else "final_not_accepted")
     except IntegrityError:
         # Two submits with the same id raced: the second waited on the first's unique key, which
         # has now committed; answer with the first petition.
@@ -391,6 +396,22 @@ def submit_petition(
             raise
         return again
     return SubmitResult(case_id, tracking, query_code, state, holder.code, case.linked_to)
+
+
+def _arrival(channel: str, arrived_on: date | None) -> datetime | None:
+    """The moment a letter counts as received: its arrival day (at this time of day), never later
+    than now nor in the future (art. 21: staff register what arrived)."""
+    if arrived_on is None or channel != Channel.LETTER:
+        return None
+    now = _now()
+    today = timezone.localdate(now)
+    if arrived_on > today or arrived_on < today - timedelta(days=366):
+        message = _("来信到达日期须在一年内且不晚于今天。")
+        raise HallError(message, code="invalid_arrival_date", fields={"arrived_on": message})
+    if arrived_on == today:
+        return now
+    local = timezone.localtime(now)
+    return local.replace(year=arrived_on.year, month=arrived_on.month, day=arrived_on.day)
 
 
 def _report_holder(filed_with: Agency, reported: str) -> Agency:

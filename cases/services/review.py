@@ -27,7 +27,8 @@ from cases.services.core import (
     _review_body,
     _sync_index,
 )
-from cases.services.documents import _cn_date, _issue_document
+from cases.services.delivery import start_answer_window
+from cases.services.documents import _issue_document
 from cases.services.routing import _transfer
 from config.errors import HallError, NotFound
 from tenants.models import AgencyKind
@@ -116,7 +117,8 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         case.review_opinion = opinion
         case.review_text = text.strip()
         case.reviewed_at = now
-        case.rereview_request_due = clocks.rereview_request_due(now)
+        # Art. 36: the re-review window runs from the opinion's delivery (cases.services.delivery).
+        start_answer_window(case, answer="review_opinion", published=now)
         case.save()
         doc = _issue_document(
             case,
@@ -126,7 +128,7 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
             fields={
                 "opinion": case.review_text,
                 "outcome": opinion,
-                "rereview_deadline": _cn_date(case.rereview_request_due),
+                "rereview_deadline": "",  # 自收到本意见书之日起30日内: the delivery's day
             },
         )
         _append_event(

@@ -172,7 +172,8 @@ def forward_case(
 ) -> None:
     """转送 or 交办 (art. 22): move the case to the agency with jurisdiction.
 
-    交办 carries a deadline and, when asked, a completion report back to the bureau.
+    交办 carries a deadline and always a completion report (办结报告) back to the bureau by it
+    (art. 22(三)): ``report_required`` is kept only for the callers that still send it.
     """
     if mode not in RoutingMode.values:
         raise HallError(_("请选择转送或交办。"), code="invalid_mode")
@@ -184,6 +185,8 @@ def forward_case(
         if mode == RoutingMode.ASSIGN:
             if assignment_due is None or assignment_due <= timezone.localdate(now):
                 raise HallError(_("交办须指定今天以后的办结期限。"), code="assignment_due_required")
+            # 信访工作条例 art. 22(三): the assigned agency reports back by the deadline, always.
+            report_required = True
         else:
             assignment_due, report_required = None, False
         if case.registered_at is None:
@@ -194,6 +197,8 @@ def forward_case(
         case.assignment_due = assignment_due
         case.report_required = report_required
         case.report_status = ""
+        case.report_due = assignment_due
+        case.report_submitted_at = None
         case.acceptance_due = clocks.acceptance_due(now)
         case.objection_due = clocks.objection_due(now)
         case.objection_ruled_at = None  # a new receipt: its clocks run from it (art. 23)

@@ -22,6 +22,7 @@ from accounts.access import staff_required
 from accounts.models import User
 from cases import access, actions, clocks, procedure, queries, read_grants, services, wording
 from cases.models import Case, CaseState, Document, RoutingMode
+from cases.services.delivery import ADDRESSED_KINDS
 from cases.workspace import forms
 from cases.workspace import reads as ws_selectors
 from cases.workspace.common import (
@@ -139,8 +140,8 @@ def _hint_register(ctx: CaseContext) -> str:
 
 
 def _hint_reply(ctx: CaseContext) -> str:
-    return _("答复后，信访人可在%(due)s前申请复查（第三十五条）。") % {
-        "due": clocks.review_request_due(_now()).isoformat()
+    return _("答复后，信访人可在收到答复之日起30日内申请复查（第三十五条）；网上送达最迟为%(day)s。") % {
+        "day": clocks.service_due(_now(), procedure.online_service_days()).isoformat()
     }
 
 
@@ -261,7 +262,7 @@ def _route(ctx: CaseContext, data: dict) -> actions.RouteInput:
         target=_target(ctx, data["target"]),
         mode=data["mode"],
         assignment_due=data["assignment_due"],
-        report_required=data["report_required"],
+        report_required=data["mode"] == RoutingMode.ASSIGN,  # 交办 always reports (art. 22(三))
         message=data["message"],
     )
 
@@ -478,6 +479,35 @@ ACTIONS: dict[str, Action] = {
             _hint_report,
         ),
         Action(
+            "return_report",
+            pgettext_lazy("workspace action", "退回办结报告重办"),
+            forms.ReasonForm,
+            _run("return_report", _reason, _say(lambda d: _("办结报告已退回，承办单位将重新办理。"))),
+            _hint_report,
+        ),
+        Action(
+            "record_delivery",
+            pgettext_lazy("workspace action", "登记纸质送达"),
+            forms.DeliveryForm,
+            _run(
+                "record_delivery",
+                lambda c, d: actions.DeliveryInput(delivered_on=d["delivered_on"]),
+                _say(lambda d: _("已登记送达日期。")),
+            ),
+        ),
+        Action(
+            "confirm_link",
+            pgettext_lazy("workspace action", "确认重复信访关联"),
+            forms.EmptyForm,
+            _run("confirm_link", _no_input, _say(lambda d: _("已确认关联。"))),
+        ),
+        Action(
+            "undo_link",
+            pgettext_lazy("workspace action", "撤销关联（作为新事项办理）"),
+            forms.ReasonForm,
+            _run("undo_link", _reason, _say(lambda d: _("已撤销关联，作为新的信访事项登记。"))),
+        ),
+        Action(
             "note",
             pgettext_lazy("workspace action", "添加内部备注"),
             forms.NoteForm,
@@ -553,6 +583,8 @@ def _render_case(
             "doc": d,
             "title": wording.document_title(d),
             "url": download_url(d.storage_key, filename=d.file_name),
+            "delivered": (delivered := services.effective_delivery(d, ctx.today)[0]),
+            "awaiting": delivered is None and d.kind in ADDRESSED_KINDS and d.visible_to_citizen,
         }
         for d in ctx.documents
     ]

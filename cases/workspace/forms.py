@@ -39,10 +39,9 @@ class RouteForm(ActionForm):
         label=_("交办办结期限"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("仅交办时填写。"),
+        help_text=_("仅交办时填写：承办单位须在此日期前报送办结报告（第二十二条）。"),
         error_messages={"invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。")},
     )
-    report_required = forms.BooleanField(label=_("须报送办结报告"), required=False)
     message = forms.CharField(label=_("转送说明（可选）"), required=False, widget=TEXTAREA, max_length=1000)
 
     def __init__(self, *args, ctx=None, **kwargs):
@@ -129,6 +128,18 @@ class ReportForm(ActionForm):
     text = forms.CharField(label=_("办结报告"), required=False, widget=LONG_TEXTAREA)
 
 
+class DeliveryForm(ActionForm):
+    delivered_on = BoundedDateField(
+        label=_("送达日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("纸质送达时，信访人收到文书的日期；复查、复核期限自该日起算（第三十五、三十六条）。"),
+        error_messages={
+            "required": _("请填写送达日期。"),
+            "invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。"),
+        },
+    )
+
+
 class ScanForm(ActionForm):
     document = forms.ChoiceField(label=_("文书"), error_messages={"required": _("请选择要替换的文书。")})
     file = forms.FileField(label=_("签章扫描件"), error_messages={"required": _("请选择文件。")})
@@ -153,6 +164,13 @@ class IntakeForm(forms.Form):
         label=_("信访渠道"),
         choices=[c for c in Channel.choices if c[0] != Channel.ONLINE],
         error_messages={"required": _("请选择渠道。")},
+    )
+    arrived_on = BoundedDateField(
+        label=_("来信到达日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("来信时填写信件实际到达的日期，分流期限自该日起算（第二十二条）；不填为今天。"),
+        error_messages={"invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。")},
     )
     petitioner_name = forms.CharField(label=_("信访人姓名"), max_length=50, required=False)
     petitioner_id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)

@@ -195,6 +195,7 @@ def _register_intake(request: HallRequest[Agency], data: dict) -> services.Submi
         filed_with=request.tenant,
         citizen=citizen,
         channel=data["channel"],
+        arrived_on=data.get("arrived_on"),
         petition=services.PetitionInput(
             petition_type=data["petition_type"],
             title=data["title"],

@@ -260,6 +260,10 @@ HALL_FIELD_KEY = env_str("HALL_FIELD_KEY", "")
 HALL_FIELD_KEY_OLD = env_str("HALL_FIELD_KEY_OLD", "")
 # How long a logged read (a case opened with a reason, an identity read with a purpose) stays open
 # to reloads before the form asks again (cases.read_grants).
+# 信访工作条例 arts. 35-36 (自收到之日起): a written reply, opinion or notice published to the petitioner's
+# portal counts as received when they first open it, or this many days after publication, whichever is
+# first (cases.procedure.delivery_on).
+HALL_ONLINE_SERVICE_DAYS = env_int("HALL_ONLINE_SERVICE_DAYS", 7, minimum=0, maximum=60)
 HALL_LOGGED_READ_SECONDS = env_int("HALL_LOGGED_READ_SECONDS", 300, minimum=10, maximum=3600)
 
 # --- Celery --------------------------------------------------------------------------------------

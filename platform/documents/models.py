@@ -15,6 +15,8 @@ class DocumentKind(models.TextChoices):
     REREVIEW_OPINION = "rereview_opinion", _("复核意见书")
     NOT_ACCEPTED_BY_BUREAU = "not_accepted_by_bureau", _("不予受理告知（信访局）")
     COMPLETION_REPORT = "completion_report", _("办结报告")
+    REPEAT_NOTICE = "repeat_notice", _("重复信访告知书")
+    FINAL_NOTICE = "final_notice", _("不再受理告知书")
 
 
 class DocumentSequence(models.Model):

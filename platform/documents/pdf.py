@@ -186,6 +186,26 @@ def _completion_report(f: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _repeat_notice(f: Mapping[str, str]) -> list[str]:
+    # 信访工作条例 art. 19: the same matter, still being handled, is not accepted again as a new one.
+    return [
+        f"{_subject(f)}，本机关已收悉。经审查，该事项与您此前提出、正在办理的信访事项（信访件编号："
+        f"{f['original']}）为同一事项。依照《信访工作条例》第十九条的规定，本次来信来访不作为新的信访事项"
+        "受理，已关联到原件一并办理，您提交的材料已全部转入原件。",
+        "您可以在网上信访大厅查看原件的办理情况。如认为不是同一事项，可以向本机关说明理由。",
+    ]
+
+
+def _final_notice(f: Mapping[str, str]) -> list[str]:
+    # 三级终结 (art. 36), or the answer that stood once its review window lapsed unused (arts. 35-36).
+    return [
+        f"{_subject(f)}，本机关已收悉。经审查，{f['reason']}",
+        "依照《信访工作条例》第三十五条、第三十六条的规定，信访人对信访事项处理（复查、复核）意见在规定期限"
+        "内未请求复查（复核），或者对复核意见不服，仍然以同一事实和理由提出投诉请求的，信访部门和其他"
+        "机关、单位不再受理。",
+    ]
+
+
 @dataclass(frozen=True)
 class Layout:
     title: str
@@ -210,6 +230,8 @@ LAYOUTS: dict[str, Layout] = {
     DocumentKind.NOT_ACCEPTED_BY_BUREAU: Layout(
         "不予受理告知书", ("reason", "channel"), _not_accepted_by_bureau
     ),
+    DocumentKind.REPEAT_NOTICE: Layout("重复信访告知书", ("original",), _repeat_notice),
+    DocumentKind.FINAL_NOTICE: Layout("不再受理告知书", ("original", "reason"), _final_notice),
     DocumentKind.COMPLETION_REPORT: Layout(
         "信访事项办结报告",
         ("to_agency", "opinion", "outcome"),

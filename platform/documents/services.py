@@ -29,6 +29,8 @@ KIND_CHARACTERS: dict[str, str] = {
     DocumentKind.REREVIEW_OPINION: "复核",
     DocumentKind.NOT_ACCEPTED_BY_BUREAU: "告",
     DocumentKind.COMPLETION_REPORT: "结",
+    DocumentKind.REPEAT_NOTICE: "重",
+    DocumentKind.FINAL_NOTICE: "不再",
 }
 
 

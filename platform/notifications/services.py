@@ -49,6 +49,10 @@ _MESSAGES = {
     "reviewed": (gettext_lazy("复查意见已出具，请查看"), True),
     "rereview_requested": (gettext_lazy("您的复核申请已收到"), False),
     "rereviewed": (gettext_lazy("复核意见已出具，信访事项终结"), False),
+    "linked": (gettext_lazy("您的信访事项与正在办理的同一事项关联，请查看告知书"), False),
+    "link_confirmed": (gettext_lazy("信访局已确认您的信访事项与原件为同一事项"), False),
+    "link_undone": (gettext_lazy("信访局已撤销关联，您的信访事项将作为新的事项办理"), False),
+    "final_not_accepted": (gettext_lazy("您的信访事项不再受理，请查看告知书"), False),
 }
 
 
@@ -155,6 +159,14 @@ _STAFF_MESSAGES = {
         gettext_lazy(
             "本单位有 %(c)s 件信访事项即将到期或已逾期（其中逾期 %(o)s 件）：%(n)s。请登录工作台办理。"
         ),
+    ),
+    "report_returned": (
+        gettext_lazy("办结报告被退回：%(n)s"),
+        gettext_lazy("信访局退回了信访件 %(n)s“%(t)s”的办结报告，理由：%(r)s。请重新办理后报送。"),
+    ),
+    "report_submitted": (
+        gettext_lazy("办结报告待审核：%(n)s"),
+        gettext_lazy("交办的信访件 %(n)s“%(t)s”已报送办结报告，请登录工作台审核。"),
     ),
     "supervision": (
         gettext_lazy("督办：%(n)s"),

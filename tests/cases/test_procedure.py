@@ -63,9 +63,29 @@ def build(scenario: str, p) -> object:
     result = p["file_petition"]()
     if scenario == "submitted":
         return result
+    if scenario == "linked":
+        # The same matter filed again while the first is open: linked to it (art. 19).
+        return p["file_petition"](title="小区物业违规收停车费，请求退还")
     if scenario == "registered":
         services.register_case(case_uuid=result.case_uuid, actor=staff(p["clerk"], bureau))
         return result
+    if scenario == "letter_replied":
+        # A letter registered by staff for a petitioner without an account: its reply goes on paper.
+        letter = services.submit_petition(
+            actor=staff(p["clerk"], bureau),
+            filed_with=bureau,
+            channel="letter",
+            petition=services.PetitionInput(
+                petition_type="request",
+                title="农村道路损毁请求修复",
+                body="我村通往镇上的道路去年被洪水冲毁，至今没有修复，请求有关部门尽快修复。",
+            ),
+            petitioner=services.PetitionerInput(name="李四"),
+        )
+        _forward(letter, p["clerk"], bureau, a)
+        services.accept_case(case_uuid=letter.case_uuid, actor=handler)
+        _reply(letter, p["handler_a"], a)
+        return letter
     if scenario == "report_pending":
         _forward(
             result,
@@ -130,6 +150,8 @@ SCENARIOS = [
     "closed",
     "report_pending",
     "reporter",
+    "linked",
+    "letter_replied",
 ]
 
 
@@ -171,6 +193,10 @@ def _call(name: str, actor: Actor, case_uuid, p, index: CaseIndex, other_trackin
         "reply": opinion,
         "completion_report": {"text": REPLY},
         "decide_report": {"accept": True},
+        "return_report": {"reason": REASON},
+        "record_delivery": {"delivered_on": clock.today()},
+        "confirm_link": {},
+        "undo_link": {"reason": REASON},
         "upload_scan": {
             "document_id": _scan_target(index),
             "upload": AttachmentInput(

@@ -82,6 +82,14 @@ CASES = {
         {"reason": "您反映的是劳动合同纠纷", "channel": "劳动仲裁"},
         ["您反映的是劳动合同纠纷", "劳动仲裁", "第二十二条"],
     ),
+    DocumentKind.REPEAT_NOTICE: (
+        {"original": "SMX-2026-000123"},
+        ["SMX-2026-000123", "第十九条", "同一事项", "不作为新的信访事项受理"],
+    ),
+    DocumentKind.FINAL_NOTICE: (
+        {"original": "SMX-2026-000123", "reason": "同一事实和理由已于信访件SMX-2026-000123经复核终结"},
+        ["SMX-2026-000123", "第三十六条", "不再受理"],
+    ),
     DocumentKind.COMPLETION_REPORT: (
         {
             "to_agency": "三门峡市信访局",

@@ -1,0 +1,239 @@
+"""Repeats and finality: the same matter filed again (信访工作条例 art. 19), after 三级终结 (art. 36) or after
+a review window lapsed unused (arts. 35-36), the written notice that says so, and the bureau's ruling
+on an automatic link.
+
+Matching is cheap by construction: the candidates are picked in SQL (the same account, or the same ID
+number for letters and visits entered without one; every type but reports alike; only matters that
+are open, final or whose window lapsed), at most ``CANDIDATES`` of them, their texts read with one
+query per schema, and compared by character-bigram containment, never by difflib.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from cases import clocks
+from cases.index.models import CaseIndex, ProtectedIdentity
+from cases.models import Case, CaseState, EventKind, PetitionType
+from cases.procedure import check
+from cases.services.core import Actor, _append_event, _locked, _notify, _now, _sync_index
+from cases.services.documents import _issue_document
+from config import clock
+
+CANDIDATES = 20
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+# Characters of petition boilerplate: a bigram made only of them says nothing about the matter.
+_FILLER = frozenset("我们的了是在和与及对从起请求有关部门查处尽快某个一没有任何依据要希望反映情况问题小区住")
+
+
+def _normalize(text: str) -> str:
+    return _NOISE.sub("", text).lower()
+
+
+def _shingles(text: str) -> frozenset[str]:
+    flat = _normalize(text)[:2000]
+    grams = {flat[i : i + 2] for i in range(len(flat) - 1)}
+    return frozenset(g for g in grams if not all(ch in _FILLER for ch in g))
+
+
+def _containment(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def resemblance(title_a: str, body_a: str, title_b: str, body_b: str) -> tuple[float, float]:
+    """How alike two petitions are: (titles, bodies), each the bigram containment of one in the other.
+    A title too short to mean anything ("投诉") counts 0."""
+    titles_a, titles_b = _shingles(title_a), _shingles(title_b)
+    title = _containment(titles_a, titles_b) if min(len(titles_a), len(titles_b)) >= 3 else 0.0
+    return title, _containment(_shingles(body_a), _shingles(body_b))
+
+
+def same_matter(title_a: str, body_a: str, title_b: str, body_b: str) -> bool:
+    """Whether two petitions raise the same matter (same facts and reasons), reworded or not: titles
+    and bodies alike, or the body itself (nearly) the same. The bureau confirms or undoes the link."""
+    title, body = resemblance(title_a, body_a, title_b, body_b)
+    return (title >= 0.4 and body >= 0.4) or body >= 0.8
+
+
+@dataclass(frozen=True)
+class PriorMatter:
+    index: CaseIndex
+    # "open" (art. 19: linked), "final" (三级终结, art. 36) or "lapsed" (the review or re-review window
+    # ran out unused: the answer stands, arts. 35-36).
+    kind: str
+
+
+def _lapsed(today) -> Q:
+    """Closed with the reply (no review asked: review_due never set) or the review opinion (no
+    re-review asked) standing after the window ran out."""
+    reply_stood = Q(review_due__isnull=True, review_request_due__lt=today, replied_at__isnull=False)
+    review_stood = Q(review_due__isnull=False, rereview_due__isnull=True, rereview_request_due__lt=today)
+    return Q(state=CaseState.CLOSED) & (reply_stood | review_stood)
+
+
+def find_prior_matter(
+    citizen: User | None,
+    title: str,
+    body: str,
+    petition_type: str,
+    *,
+    id_hash: str = "",
+    reported_unit: frozenset[str] = frozenset(),
+) -> PriorMatter | None:
+    """The same person's earlier petition on the same matter that decides this one: an open one first
+    (art. 19), else a final one (art. 36) or one whose window lapsed (arts. 35-36)."""
+    who = Q(citizen=citizen) if citizen is not None else Q(pk__in=[])
+    if id_hash:
+        # The same ID number: a letter or visit entered without an account is the same person's.
+        who |= Q(petitioner_id_hash=id_hash) & (Q(citizen__isnull=True) if citizen is not None else Q())
+    if citizen is None and not id_hash:
+        return None
+    rows = CaseIndex.objects.filter(who)
+    if petition_type == PetitionType.REPORT:
+        # A report is the same matter only as a report against the same unit (arts. 30, 46).
+        rows = rows.filter(
+            petition_type=PetitionType.REPORT,
+            case_uuid__in=ProtectedIdentity.objects.filter(reported_agency__in=reported_unit).values(
+                "case_uuid"
+            ),
+        )
+    else:
+        # 投诉, 求决, 建议, 意见, 咨询: the type a petitioner picks does not change the matter.
+        rows = rows.exclude(petition_type=PetitionType.REPORT)
+    today = clock.today()
+    decisive = Q(is_open=True) | Q(state=CaseState.TERMINATED) | _lapsed(today)
+    candidates = list(
+        rows.filter(decisive)
+        .exclude(state__in=[CaseState.MERGED, CaseState.LINKED])
+        .select_related("holder")
+        .order_by("-submitted_at")[:CANDIDATES]
+    )
+    by_schema: dict[str, list[CaseIndex]] = defaultdict(list)
+    for index in candidates:
+        by_schema[index.holder.schema_name].append(index)
+    texts: dict[uuid.UUID, tuple[str, str]] = {}
+    for schema, indexes in by_schema.items():
+        with schema_context(schema):
+            for pk, prior_title, prior_body in Case.objects.filter(
+                pk__in=[i.case_uuid for i in indexes]
+            ).values_list("pk", "title", "body"):
+                texts[pk] = (prior_title, prior_body)
+    final = None
+    for index in candidates:
+        prior = texts.get(index.case_uuid)
+        if prior is None or not same_matter(prior[0], prior[1], title, body):
+            continue
+        if index.is_open:
+            return PriorMatter(index, "open")
+        if final is None:
+            final = PriorMatter(index, "final" if index.state == CaseState.TERMINATED else "lapsed")
+    return final
+
+
+# --- The written notices --------------------------------------------------------------------------
+
+
+def issue_repeat_notice(case: Case, holder, original: CaseIndex) -> None:
+    """重复信访告知书 (art. 19): the same matter is being handled as ``original``; not a new case."""
+    _issue_document(
+        case,
+        kind="repeat_notice",
+        agency=holder,
+        actor=Actor.system(),
+        fields={"original": original.tracking_number, "reason": ""},
+    )
+
+
+def issue_final_notice(case: Case, holder, prior: PriorMatter) -> None:
+    """不再受理告知书: after 三级终结 (art. 36), or when the answer stood because its window lapsed."""
+    _issue_document(
+        case,
+        kind="final_notice",
+        agency=holder,
+        actor=Actor.system(),
+        fields={
+            "original": prior.index.tracking_number,
+            "reason": case.not_accepted_reason,
+            "basis": prior.kind,
+        },
+    )
+
+
+def final_reason(prior: PriorMatter) -> str:
+    number = prior.index.tracking_number
+    if prior.kind == "final":
+        return str(_("同一事实和理由已于信访件 %(n)s 经复核终结，不再受理（第三十六条）。") % {"n": number})
+    return str(
+        _(
+            "同一事实和理由已于信访件 %(n)s 作出处理（复查）意见，信访人在收到之日起30日内未请求复查"
+            "（复核），该意见已生效，不再作为新的信访事项受理（第三十五、三十六条）。"
+        )
+        % {"n": number}
+    )
+
+
+# --- The bureau's ruling on a link ----------------------------------------------------------------
+
+
+def confirm_link(*, case_uuid: uuid.UUID, actor: Actor) -> None:
+    """The bureau confirms that the petition is the matter it was linked to (art. 19)."""
+    with _locked(case_uuid) as (index, case):
+        check("confirm_link", actor, index, case)
+        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first() if case.linked_to else None
+        case.link_confirmed_at = _now()
+        case.save(update_fields=["link_confirmed_at"])
+        _append_event(
+            case,
+            EventKind.LINK_CONFIRMED,
+            actor,
+            agency_code=index.holder.code,
+            changes={"linked_to": original.tracking_number if original else ""},
+            message=str(
+                _("信访局已确认该事项与信访件 %(n)s 为同一事项，并入原件办理（第十九条）。")
+                % {"n": original.tracking_number if original else ""}
+            ),
+        )
+        _sync_index(index, case, index.holder)
+        _notify(index, EventKind.LINK_CONFIRMED)
+
+
+def undo_link(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
+    """The bureau rules the petition a new matter after all: it is registered for routing, its routing
+    clock running from today, the day of the ruling (art. 22)."""
+    from config.errors import HallError
+
+    if len(reason.strip()) < 5:
+        raise HallError(
+            _("请写明撤销关联的理由。"), code="reason_required", fields={"reason": _("请写明理由。")}
+        )
+    with _locked(case_uuid) as (index, case):
+        check("undo_link", actor, index, case)
+        original = CaseIndex.objects.filter(case_uuid=case.linked_to).first() if case.linked_to else None
+        now = _now()
+        case.state = CaseState.SUBMITTED
+        case.linked_to = None
+        case.closed_at = None
+        case.link_confirmed_at = None
+        case.routing_due = clocks.routing_due(now)
+        case.save()
+        _append_event(
+            case,
+            EventKind.LINK_UNDONE,
+            actor,
+            agency_code=index.holder.code,
+            changes={"was_linked_to": original.tracking_number if original else "", "reason": reason.strip()},
+            message=str(
+                _("经信访局审核，该事项与信访件 %(n)s 不是同一事项，撤销关联，作为新的信访事项办理：%(r)s")
+                % {"n": original.tracking_number if original else "", "r": reason.strip()}
+            ),
+        )
+        _sync_index(index, case, index.holder)
+        _notify(index, EventKind.LINK_UNDONE)
