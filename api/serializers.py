@@ -58,7 +58,11 @@ class DocumentSerializer(serializers.Serializer):
     title = serializers.CharField()
     created_at = serializers.DateTimeField()
     generated = serializers.BooleanField()
-    download_url = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["ready", "pending", "failed"],
+        help_text="ready, or pending/failed while the PDF is rendered after the step that issued it",
+    )
+    download_url = serializers.CharField(allow_null=True, help_text="null until the document is ready")
 
 
 class DeadlineSerializer(serializers.Serializer):

@@ -31,10 +31,14 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "title": doc.title,
             "created_at": doc.created_at,
             "generated": doc.generated,
+            # pending / failed while the PDF renders after the step (cases.services.documents): no link.
+            "status": doc.status,
             "download_url": download_url(
                 queries.citizen_document_key(view, doc) if for_citizen else doc.storage_key,
                 filename=doc.file_name,
-            ),
+            )
+            if doc.is_ready
+            else None,
         }
         for doc in queries.documents(view, for_citizen=for_citizen)
     ]

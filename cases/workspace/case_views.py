@@ -540,7 +540,11 @@ def _render_case(
         and answer.code not in procedure.NOT_FOR_THIS_VIEWER
     ]
     view = ctx.view
-    documents = [{"doc": d, "url": download_url(d.storage_key, filename=d.file_name)} for d in ctx.documents]
+    # A generated document still rendering (cases.services.documents) is listed without a link.
+    documents = [
+        {"doc": d, "url": download_url(d.storage_key, filename=d.file_name) if d.is_ready else ""}
+        for d in ctx.documents
+    ]
     attachments = [
         {"att": a, "url": download_url(a.storage_key, filename=a.file_name)}
         for a in queries.attachments(view, viewer_agency=ctx.tenant)
