@@ -61,3 +61,39 @@ def test_the_shared_font_is_not_changed_by_a_render():
     assert "道路积水严重影响出行" in _text(again)
     assert (len(template.ttfont.getGlyphOrder()), len(template.cmap), dict(template.cw)) == before
     assert before[0] > 6000  # the GB 2312 face, whole
+
+
+def _embedded_outlines(data: bytes) -> list[dict]:
+    from fontTools.ttLib import TTFont
+
+    found = []
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            face = TTFont(io.BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_data()))
+            glyf = face["glyf"]
+            found.append(
+                {
+                    name: (
+                        glyf[name].getCoordinates(glyf)[0].array.tolist() if glyf[name].numberOfContours else [],
+                        face["hmtx"][name],
+                    )
+                    for name in face.getGlyphOrder()
+                }
+            )
+    return found
+
+
+def test_the_embedded_glyphs_are_those_fpdfs_own_add_font_embeds(monkeypatch):
+    import documents.pdf as pdf_module
+
+    title = "小区物业违规收取停车费（急）ABCxyz 123 ¥%&@《条例》「」…—"
+    cached = _render(title, "张三丰")
+
+    def plain(pdf, family, path, *, face_index=0):
+        pdf.add_font(family, "", path, collection_font_number=face_index)
+
+    monkeypatch.setattr(pdf_module, "add_parsed_font", plain)
+    uncached = _render(title, "张三丰")
+    assert _embedded_outlines(cached) == _embedded_outlines(uncached)
+    assert _text(cached) == _text(uncached)
