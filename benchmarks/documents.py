@@ -112,7 +112,12 @@ def main() -> None:
         "agency_name": agency.name_zh,
         "agency_code": agency.code,
         "issued_on": date(2026, 6, 15),
-        "fields": {"petitioner_name": "张三", "tracking_number": "XF000", "title": "路灯不亮", "deadline": "x"},
+        "fields": {
+            "petitioner_name": "张三",
+            "tracking_number": "XF000",
+            "title": "路灯不亮",
+            "deadline": "x",
+        },
     }
     started = time.perf_counter()
     render_document(**sample)
@@ -155,6 +160,7 @@ def main() -> None:
     }
     real_enqueue = staged._enqueue_render
     for number in range(args.cases):
+        place, (matter, detail) = PLACES[number % len(PLACES)], MATTERS[number % len(MATTERS)]
         # One citizen each: the repeat-matter check compares a citizen's petitions with each other.
         citizen = User.objects.create_user(
             username=f"bench{number}@example.cn", email=f"bench{number}@example.cn", full_name="张三"
@@ -164,9 +170,8 @@ def main() -> None:
             filed_with=bureau,
             petition=PetitionInput(
                 "complaint",
-                f"{PLACES[number % len(PLACES)]}{MATTERS[number % len(MATTERS)][0]}（第{number + 1}件）",
-                f"我是{PLACES[number % len(PLACES)]}第{number + 1}号楼的住户，{MATTERS[number % len(MATTERS)][1]}，"
-                f"编号{uuid.uuid4().hex[:8]}，请有关部门查处。",
+                f"{place}{matter}（第{number + 1}件）",
+                f"我是{place}第{number + 1}号楼的住户，{detail}，编号{uuid.uuid4().hex[:8]}，请查处。",
             ),
             petitioner=PetitionerInput(name="张三", phone="13800138000", address="三门峡市湖滨区黄河路1号"),
         )
@@ -191,21 +196,32 @@ def main() -> None:
         ready = Document.objects.filter(status="ready").count()
 
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end; {args.cases} petitions, "
-          f"{ready} documents rendered, {pending} left")
-    print("wall = elapsed time; cpu = this process's CPU time (excludes PostgreSQL's work and waiting for a core)")
-    print(f"render_document alone: first {cold_ms:.0f} ms (parses the font), then wall p50 "
-          f"{statistics.median(warm):.0f} ms, cpu p50 {statistics.median(warm_cpu):.0f} ms")
-    print(f"worker's job per document (render + store + mark ready): wall p50 {statistics.median(renders):.0f} ms"
-          f"  p95 {percentile(renders, 0.95):.0f} ms; cpu p50 {statistics.median(renders_cpu):.0f} ms"
-          f"  p95 {percentile(renders_cpu, 0.95):.0f} ms  (n={len(renders)})")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end; {args.cases} petitions, "
+        f"{ready} documents rendered, {pending} left"
+    )
+    print("wall = elapsed time; cpu = this process's CPU time (not PostgreSQL's, nor the wait for a core)")
+    print(
+        f"render_document alone: first {cold_ms:.0f} ms (parses the font), then wall p50 "
+        f"{statistics.median(warm):.0f} ms, cpu p50 {statistics.median(warm_cpu):.0f} ms"
+    )
+    print(
+        f"worker's job per document (render, store, mark ready): wall p50 {statistics.median(renders):.0f} ms"
+        f"  p95 {percentile(renders, 0.95):.0f} ms; cpu p50 {statistics.median(renders_cpu):.0f} ms"
+        f"  p95 {percentile(renders_cpu, 0.95):.0f} ms  (n={len(renders)})"
+    )
     print(f"{'action':<9}{'mode':<31}{'wall p50':>9}{'p95':>7}{'cpu p50':>9}{'p95':>7}{'SQL':>6}")
     for name in ACTIONS:
-        for mode, label in (("worker", "with a worker (request only)"), ("inline", "inline (action + its PDF)")):
+        for mode, label in (
+            ("worker", "with a worker (request only)"),
+            ("inline", "inline (action + its PDF)"),
+        ):
             values, cpus = timings[(name, mode)], cpu[(name, mode)]
             sql = f"{statistics.median(statements[name]):.0f}" if mode == "worker" else ""
-            print(f"{name:<9}{label:<31}{statistics.median(values):9.0f}{percentile(values, 0.95):7.0f}"
-                  f"{statistics.median(cpus):9.0f}{percentile(cpus, 0.95):7.0f}{sql:>6}")
+            print(
+                f"{name:<9}{label:<31}{statistics.median(values):9.0f}{percentile(values, 0.95):7.0f}"
+                f"{statistics.median(cpus):9.0f}{percentile(cpus, 0.95):7.0f}{sql:>6}"
+            )
     if not args.keep:
         drop_database(BENCH_DB)
 

@@ -250,4 +250,3 @@ def _record_failure(staged: StagedDocument, exc: Exception) -> None:
 
 def _cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-

@@ -99,8 +99,8 @@ def _file(reporter, bureau, reported, title):
 
 
 def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
-    reporter, city, bureau, clerk, bureau_leader, agency_a, handler_a, leader_a, agency_b, handler_b, leader_b,
-    supervisor, county, host_client, django_capture_on_commit_callbacks,
+    reporter, city, bureau, clerk, bureau_leader, agency_a, handler_a, leader_a, agency_b, handler_b,
+    leader_b, supervisor, county, host_client, django_capture_on_commit_callbacks,
 ):  # fmt: skip
     def step(call, **kwargs):
         # Each step commits in production: its notifications are delivered (and e-mailed) after it.
@@ -112,7 +112,9 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
     county_handler = make_staff("handler@lbs.mask.test", county, Role.HANDLER)
 
     # --- The walk: every step of the procedure on one report, the refusal on a second ---------------
-    report = step(_file, reporter=reporter, bureau=bureau, reported=agency_b, title="检举住建局工作人员索要好处费")
+    report = step(
+        _file, reporter=reporter, bureau=bureau, reported=agency_b, title="检举住建局工作人员索要好处费"
+    )
     case_uuid = report.case_uuid
     step(services.register_case, case_uuid=case_uuid, actor=staff(clerk, bureau))
     step(
@@ -154,9 +156,16 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
         opinion="support",
         text="经调查核实，反映的问题属实，已责令退还并对相关人员作出处理。",
     )
-    step(services.submit_completion_report, case_uuid=case_uuid, actor=holder, text="已调查核实并书面答复检举人，相关人员已处理。")
+    step(
+        services.submit_completion_report,
+        case_uuid=case_uuid,
+        actor=holder,
+        text="已调查核实并书面答复检举人，相关人员已处理。",
+    )
     step(services.decide_completion_report, case_uuid=case_uuid, actor=staff(clerk, bureau), accept=True)
-    step(services.evaluate_case, case_uuid=case_uuid, actor=me, satisfaction="unsatisfied", comment="处理太轻")
+    step(
+        services.evaluate_case, case_uuid=case_uuid, actor=me, satisfaction="unsatisfied", comment="处理太轻"
+    )
     step(services.request_review, case_uuid=case_uuid, actor=me, reason="处理结果不能令人信服")
     step(
         services.answer_review,
@@ -193,7 +202,15 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
             leaks.append((where, text[:200], found))
 
     # --- Workspace pages and the agency API of every agency involved, and of the reported unit -------
-    pages = ("/", "/queue/", "/inbox/", "/inbox/?show=sent", "/inbox/?show=closed", "/supervision/", "/messages/")
+    pages = (
+        "/",
+        "/queue/",
+        "/inbox/",
+        "/inbox/?show=sent",
+        "/inbox/?show=closed",
+        "/supervision/",
+        "/messages/",
+    )
     seen_on_holder_pages = set()
     for agency, users in (
         (agency_b, (handler_b, leader_b)),
@@ -239,7 +256,9 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
     pdfs = []
     for agency in Agency.objects.exclude(schema_name="public"):
         with schema_context(agency.schema_name):
-            documents = list(Document.objects.filter(case_id__in=[case_uuid, refused.case_uuid], generated=True))
+            documents = list(
+                Document.objects.filter(case_id__in=[case_uuid, refused.case_uuid], generated=True)
+            )
         for document in documents:
             assert document.status == DocumentStatus.READY, (agency.code, document.number)
             text = _pdf_text(document.storage_key)
@@ -255,8 +274,8 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
     for note in staff_notes:
         look(f"inbox {note.user.email} {note.kind}", f"{note.subject}\n{note.body}\n{note.tracking_number}")
     for delivery in Delivery.objects.exclude(user=reporter):
-        look(f"delivery {delivery.user.email} {delivery.template}",
-             f"{delivery.subject}\n{delivery.body}\n{delivery.params}\n{delivery.recipient_masked}")  # fmt: skip
+        sent = f"{delivery.subject}\n{delivery.body}\n{delivery.params}\n{delivery.recipient_masked}"
+        look(f"delivery {delivery.user.email} {delivery.template}", sent)
     others = [message for message in mail.outbox if reporter.email not in message.to]
     assert others
     for message in others:

@@ -78,14 +78,16 @@ def _city(made):
     result = services.submit_petition(
         actor=Actor.citizen(citizen),
         filed_with=bureau,
-        petition=PetitionInput("complaint", f"路灯长期不亮{tag}", "小区门口的路灯已经坏了三个月，夜间出行很不安全。"),
+        petition=PetitionInput(
+            "complaint", f"路灯长期不亮{tag}", "小区门口的路灯已经坏了三个月，夜间出行很不安全。"
+        ),
         petitioner=PetitionerInput(name="石文书", phone="13800138000", address="三门峡市湖滨区黄河路1号"),
     )
     made["cases"].append(result.case_uuid)
     return bureau, agency, clerk, handler, result
 
 
-def test_a_rolled_back_action_leaves_no_object_in_storage_and_no_document(committed, s3_bucket, monkeypatch):
+def test_a_rolled_back_action_leaves_no_object_in_storage_and_no_document(committed, s3_bucket, monkeypatch):  # noqa: F811
     client, bucket = s3_bucket
     bureau, agency, clerk, _handler, result = _city(committed)
     rendered = []
@@ -116,7 +118,9 @@ def test_a_rolled_back_action_leaves_no_object_in_storage_and_no_document(commit
 
 
 def test_no_row_lock_is_held_while_the_pdf_renders_and_the_document_is_there_after_commit(
-    committed, s3_bucket, monkeypatch
+    committed,
+    s3_bucket,  # noqa: F811
+    monkeypatch,
 ):
     client, bucket = s3_bucket
     bureau, agency, clerk, handler, result = _city(committed)
@@ -162,7 +166,10 @@ def test_no_row_lock_is_held_while_the_pdf_renders_and_the_document_is_there_aft
     assert not StagedDocument.objects.filter(case_uuid=result.case_uuid).exists()
     # The forward notice's copy in the bureau's schema was marked ready too.
     (bureau_copy,) = in_schema(bureau, Document, case_id=result.case_uuid)
-    assert bureau_copy.status == DocumentStatus.READY and bureau_copy.storage_key == documents["forward_notice"].storage_key
+    assert (
+        bureau_copy.status == DocumentStatus.READY
+        and bureau_copy.storage_key == documents["forward_notice"].storage_key
+    )
 
 
 # --- Inside the ordinary test transaction ----------------------------------------------------------
@@ -239,7 +246,9 @@ def test_a_document_still_rendering_shows_as_being_generated(
 ):
     monkeypatch.setattr(services.documents, "_enqueue_render", lambda document_id: None)
     services.accept_case(case_uuid=forwarded.case_uuid, actor=staff(handler_a, agency_a))
-    assert "正在生成" in host_client(agency_a, handler_a).get(f"/case/{forwarded.case_uuid}/").content.decode()
+    assert (
+        "正在生成" in host_client(agency_a, handler_a).get(f"/case/{forwarded.case_uuid}/").content.decode()
+    )
     portal_client.force_login(citizen)
     assert "正在生成" in portal_client.get(f"/mine/{forwarded.case_uuid}/").content.decode()
     # Another agency still finds nothing (not found, never forbidden).

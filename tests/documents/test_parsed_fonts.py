@@ -75,7 +75,9 @@ def _embedded_outlines(data: bytes) -> list[dict]:
             found.append(
                 {
                     name: (
-                        glyf[name].getCoordinates(glyf)[0].array.tolist() if glyf[name].numberOfContours else [],
+                        glyf[name].getCoordinates(glyf)[0].array.tolist()
+                        if glyf[name].numberOfContours
+                        else [],
                         face["hmtx"][name],
                     )
                     for name in face.getGlyphOrder()
