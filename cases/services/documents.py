@@ -207,6 +207,15 @@ def render_staged_document(document_id: uuid.UUID) -> str:
             )
             reporter_copy = (reporter_key, len(named))
         with transaction.atomic():
+            if not StagedDocument.objects.select_for_update().filter(pk=document_id).exists():
+                # A redelivered message rendered it at the same time and finished first: its files
+                # are the document's, these are nobody's.
+                from django.core.files.storage import default_storage
+
+                default_storage.delete(key)
+                if reporter_copy is not None:
+                    default_storage.delete(reporter_copy[0])
+                return "done"
             if reporter_copy is not None:
                 ReporterDocument.objects.update_or_create(
                     document_id=document.pk,

@@ -253,3 +253,29 @@ def test_a_document_still_rendering_shows_as_being_generated(
     assert "正在生成" in portal_client.get(f"/mine/{forwarded.case_uuid}/").content.decode()
     # Another agency still finds nothing (not found, never forbidden).
     assert host_client(agency_b, handler_b).get(f"/case/{forwarded.case_uuid}/").status_code == 404
+
+
+def test_two_runs_of_one_render_at_once_keep_one_file(
+    forwarded, agency_a, handler_a, local_storage, monkeypatch
+):
+    held = []
+    monkeypatch.setattr(services.documents, "_enqueue_render", lambda document_id: held.append(document_id))
+    services.accept_case(case_uuid=forwarded.case_uuid, actor=staff(handler_a, agency_a))
+    (document_id,) = held
+    before = {path for path in local_storage.rglob("*.pdf")}
+    real_render = document_services.render_document
+    overtaken: list[str] = []
+    started: list[bool] = []
+
+    def render_while_a_redelivered_message_runs(**kwargs):
+        if not started:  # the first run is overtaken by a second one that finishes first
+            started.append(True)
+            overtaken.append(services.render_staged_document(uuid.UUID(document_id)))
+        return real_render(**kwargs)
+
+    monkeypatch.setattr(document_services, "render_document", render_while_a_redelivered_message_runs)
+    assert services.render_staged_document(uuid.UUID(document_id)) == "done"
+    assert overtaken == ["ready"]
+    (notice,) = in_schema(agency_a, Document, case_id=forwarded.case_uuid, kind="acceptance_notice")
+    added = {path for path in local_storage.rglob("*.pdf")} - before
+    assert [str(path.relative_to(local_storage)) for path in added] == [notice.storage_key]
