@@ -59,7 +59,11 @@ class DocumentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     generated = serializers.BooleanField()
     delivered_on = serializers.DateField(allow_null=True, help_text="when it reached the petitioner (送达)")
-    download_url = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["ready", "pending", "failed"],
+        help_text="ready, or pending/failed while the PDF is rendered after the step that issued it",
+    )
+    download_url = serializers.CharField(allow_null=True, help_text="null until the document is ready")
 
 
 class AttachmentSerializer(serializers.Serializer):

@@ -37,10 +37,14 @@ def _document_rows(view, *, for_citizen: bool) -> list[dict]:
             "generated": doc.generated,
             # 送达 (arts. 35-36): the day it reached the petitioner, as far as known (None: not yet).
             "delivered_on": services.effective_delivery(doc)[0],
+            # pending / failed while the PDF renders after the step (cases.services.documents): no link.
+            "status": doc.status,
             "download_url": download_url(
                 queries.citizen_document_key(view, doc) if for_citizen else doc.storage_key,
                 filename=doc.file_name,
-            ),
+            )
+            if doc.is_ready
+            else None,
         }
         for doc in queries.documents(view, for_citizen=for_citizen)
     ]

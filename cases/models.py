@@ -307,8 +307,21 @@ class CaseEvent(models.Model):
         return f"{self.case_id}#{self.seq} {self.kind}"
 
 
+class DocumentStatus(models.TextChoices):
+    """Where a generated document is between its action and its PDF (cases.services.documents)."""
+
+    READY = "ready", _("已生成")
+    PENDING = "pending", _("正在生成")
+    FAILED = "failed", _("生成失败，正在重试")
+
+
 class Document(models.Model):
-    """A notice or opinion: generated as PDF, or a signed scan that supersedes the generated one."""
+    """A notice or opinion: generated as PDF, or a signed scan that supersedes the generated one.
+
+    A generated document is recorded (numbered, dated, its words fixed in ``render_spec``) inside the
+    action's transaction, and rendered and stored after it commits (``status`` pending → ready): no
+    PDF renders under the case's row lock, and a rolled-back action leaves no file behind.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
@@ -331,12 +344,21 @@ class Document(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     delivery_method = models.CharField(max_length=10, blank=True, default="")
     service_due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.READY)
+    # What the PDF says, captured from the case inside the action's transaction (the renderer never
+    # re-reads the case): the arguments of documents.services.render_document. Emptied once rendered.
+    render_spec = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"{self.number or self.title}"
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether the file exists to be downloaded (a generated PDF may still be rendering)."""
+        return self.status == DocumentStatus.READY
 
 
 class Attachment(models.Model):

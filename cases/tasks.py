@@ -70,3 +70,54 @@ def enqueue_due_digests(today: str | None = None) -> int:
             n=listing,
         )
     return len(per_agency)
+
+
+# --- Documents rendered after commit (cases.services.documents) ------------------------------------
+# How long a staged document may wait before the sweep enqueues it again: the worker's own retries
+# come first; the sweep covers a lost message, a broker that was away, an inline render that failed.
+STAGED_DOCUMENT_GRACE_SECONDS = 120
+RENDER_MAX_RETRIES = 8
+
+
+@shared_task(
+    bind=True,
+    name="cases.tasks.render_staged_document",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=RENDER_MAX_RETRIES,
+)
+def render_staged_document(self, document_id: str) -> str:
+    """Render, store and mark ready one document an action recorded (idempotent by the document).
+
+    A failure is recorded on the staged row and shown on the document (生成失败，正在重试); the worker
+    retries with backoff. Inline (eager) runs do not wait and retry: the sweep below does."""
+    import uuid
+
+    from cases.services.documents import render_staged_document as render
+
+    try:
+        return render(uuid.UUID(document_id))
+    except Exception as exc:
+        if self.request.is_eager:
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
+
+
+@shared_task(name="cases.tasks.render_staged_documents")
+def render_staged_documents() -> int:
+    """Beat: enqueue again every staged document older than the grace period (one public query).
+    Returns how many were enqueued."""
+    from datetime import timedelta
+
+    from cases.index.models import StagedDocument
+    from config import clock
+
+    cutoff = clock.now() - timedelta(seconds=STAGED_DOCUMENT_GRACE_SECONDS)
+    waiting = list(
+        StagedDocument.objects.filter(created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("document_id", flat=True)[:1000]
+    )
+    for document_id in waiting:
+        render_staged_document.delay(str(document_id))
+    return len(waiting)

@@ -255,6 +255,10 @@ def download_document(request, case_uuid, document_id):
     record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request))
     for document in queries.documents(view, for_citizen=True):
         if document.pk == document_id:
+            if not document.is_ready:
+                # Still rendering after the step that issued it (cases.services.documents).
+                messages.info(request, _("文书正在生成，请稍后再下载。"))
+                return redirect("portal:petition", case_uuid=case_uuid)
             key = queries.citizen_document_key(view, document)
             return redirect(download_url(key, filename=document.file_name))
     raise Http404

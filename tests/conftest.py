@@ -144,6 +144,40 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
         teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
+@pytest.fixture(autouse=True)
+def _staged_documents_render_when_the_action_commits(monkeypatch):
+    """Run the after-commit render of generated documents (cases.services.documents) when the
+    action's own transaction ends.
+
+    A test runs inside one transaction that is rolled back (pytest-django's ``db``), so nothing it
+    does ever commits and ``on_commit`` callbacks never run. For the staged documents the end of the
+    outermost atomic block that is not the test's own stands in for the commit: the document is
+    rendered then, as it would be in production, and the tests read it. Only these callbacks are run
+    (notifications keep the ordinary rule and django_capture_on_commit_callbacks); tests with
+    committed data (tests/cases/test_staged_documents.py) see the real commit.
+    """
+    from django.db import transaction
+
+    original = transaction.Atomic.__exit__
+
+    def exit_and_render(self, exc_type, exc_value, traceback):
+        result = original(self, exc_type, exc_value, traceback)
+        conn = transaction.get_connection(self.using)
+        if (
+            exc_type is None
+            and conn.in_atomic_block
+            and all(getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)
+        ):
+            due = [entry for entry in conn.run_on_commit if getattr(entry[1], "staged_document", False)]
+            if due:
+                conn.run_on_commit = [entry for entry in conn.run_on_commit if entry not in due]
+                for _savepoints, callback, _robust in due:
+                    callback()
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_render)
+
+
 @pytest.fixture
 def local_storage(settings, tmp_path):
     """Stored files go to a throw-away folder for this test (the local storage backend, not S3)."""

@@ -218,3 +218,26 @@ class ReporterDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.case_uuid})"
+
+
+class StagedDocument(models.Model):
+    """A generated document recorded by an action and waiting for its PDF (cases.services.documents).
+
+    The action's transaction writes this row with the document; the render runs after commit, outside
+    any row lock, and deletes the row when the PDF is stored. A row that stays says a render failed or
+    never ran: the worker retries it with backoff and the beat sweep re-enqueues what is left
+    (cases.tasks.render_staged_documents). It sits in the public schema so one query finds them all,
+    and names only where the document is (no words of the case).
+    """
+
+    document_id = models.UUIDField(primary_key=True)
+    case_uuid = models.UUIDField(db_index=True)
+    schema_name = models.CharField(max_length=63)  # the issuing agency's schema, where it is rendered
+    reporter_copy = models.BooleanField(default=False)  # also render the reporter's named copy
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    attempted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.document_id} ({self.schema_name}, {self.attempts} attempts)"

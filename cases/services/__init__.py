@@ -40,7 +40,12 @@ from cases.services.core import (
 )
 from cases.services.deadlines import _DEADLINE_FIELDS, recompute_deadlines
 from cases.services.delivery import effective_delivery, record_delivery, record_portal_view
-from cases.services.documents import REPORTER_ADDRESSED_KINDS, _cn_date, _issue_document, _store_reporter_copy
+from cases.services.documents import (
+    REPORTER_ADDRESSED_KINDS,
+    _cn_date,
+    _issue_document,
+    render_staged_document,
+)
 from cases.services.handling import (
     _write_reply,
     add_note,
@@ -130,6 +135,7 @@ __all__ = [
     "_find_prior_matter",
     "_in_schema_save",
     "_issue_document",
+    "render_staged_document",
     "_locked",
     "_neutral_attachments",
     "_next_tracking_number",
@@ -146,7 +152,6 @@ __all__ = [
     "_require_staff_of",
     "_require_state",
     "_review_body",
-    "_store_reporter_copy",
     "_sync_index",
     "_transfer",
     "_user",

@@ -578,11 +578,12 @@ def _render_case(
         and answer.code not in procedure.NOT_FOR_THIS_VIEWER
     ]
     view = ctx.view
+    # A generated document still rendering (cases.services.documents) is listed without a link.
     documents = [
         {
             "doc": d,
             "title": wording.document_title(d),
-            "url": download_url(d.storage_key, filename=d.file_name),
+            "url": download_url(d.storage_key, filename=d.file_name) if d.is_ready else "",
             "delivered": (delivered := services.effective_delivery(d, ctx.today)[0]),
             "awaiting": delivered is None and d.kind in ADDRESSED_KINDS and d.visible_to_citizen,
         }

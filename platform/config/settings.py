@@ -311,6 +311,11 @@ else:
         "visibility_timeout": env_int("HALL_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     }
 # The staff's daily digest of what is due in their agency (cases.tasks.enqueue_due_digests).
+# Generated documents whose render failed or never ran (cases.services.documents): picked up again.
+CELERY_BEAT_SCHEDULE["render-staged-documents"] = {
+    "task": "cases.tasks.render_staged_documents",
+    "schedule": crontab(minute="*/5"),
+}
 CELERY_BEAT_SCHEDULE["due-digest-daily"] = {
     "task": "cases.tasks.enqueue_due_digests",
     "schedule": crontab(hour=7, minute=30),

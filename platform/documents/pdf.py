@@ -22,6 +22,7 @@ from fpdf.enums import XPos, YPos
 from config.errors import HallError
 from documents.fonts import cjk_font, cjk_font_for, font_with_glyph, is_ignorable, unprintable_characters
 from documents.models import DocumentKind
+from documents.parsed_fonts import add_parsed_font
 from documents.seals import SealImage, agency_seal
 from documents.typesetting import clean_punctuation, wrap_lines
 
@@ -372,13 +373,14 @@ def render_document(
     ) + "".join((chinese_date(issued_on), *footer_lines, "—0123456789 "))
     font = cjk_font_for(text)
     pdf = _NoticePdf(footer_lines=footer_lines)
-    pdf.add_font(FONT, "", str(font.path), collection_font_number=font.face_index)
+    # Parsed once per process (documents.parsed_fonts): add_font would re-read the whole face.
+    add_parsed_font(pdf, FONT, str(font.path), face_index=font.face_index)
     fallbacks = {found for char in set(text) if (found := font_with_glyph(char)) not in (None, cjk_font())}
     if fallbacks:
         names = []
         for index, fallback in enumerate(sorted(fallbacks, key=str)):
             names.append(f"{FONT}fallback{index}")
-            pdf.add_font(names[-1], "", str(fallback.path), collection_font_number=fallback.face_index)
+            add_parsed_font(pdf, names[-1], str(fallback.path), face_index=fallback.face_index)
         pdf.set_fallback_fonts(names)
     pdf.set_margins(left=28, top=25, right=26)
     pdf.set_auto_page_break(auto=True, margin=28)
