@@ -1,7 +1,6 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from api import actions, views
+from api import actions, docs, views
 from cases import procedure
 
 portal_urlpatterns = [
@@ -18,7 +17,7 @@ portal_urlpatterns = [
         )
         for name in procedure.CITIZEN_STEPS
     ],
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="api-schema"),
+    *docs.urlpatterns_for("config.urls_public"),
 ]
 
 agency_urlpatterns = [
@@ -35,5 +34,8 @@ agency_urlpatterns = [
         )
         for name in procedure.STAFF_STEPS
     ],
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_agency"), name="api-schema"),
+    *docs.urlpatterns_for("config.urls_agency"),
 ]
+
+# The oversight host: its schema and docs (its own operations are added beside them).
+oversight_urlpatterns = [*docs.urlpatterns_for("config.urls_oversight")]
