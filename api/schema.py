@@ -98,3 +98,16 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "An API token (ph_…) made on the portal's profile page (citizens) or in the "
             "workspace settings (agencies). Valid only on the host it was made for.",
         }
+
+
+class HallSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.HallSessionAuthentication"
+    name = "session"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "hall_portal_session / hall_staff_session",
+            "description": "The browser's session (unsafe methods also need the X-CSRFToken header).",
+        }
