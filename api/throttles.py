@@ -23,7 +23,7 @@ def _limit(name: str) -> Limit:
 
 
 class HallApiThrottle(BaseThrottle):
-    def __init__(self):
+    def __init__(self) -> None:
         self.blocked: Limit | None = None
 
     def counted(self, request) -> list[tuple[Limit, str]]:
