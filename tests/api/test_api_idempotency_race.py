@@ -19,7 +19,7 @@ from cases.models import Case, CaseEvent
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         yield
 
