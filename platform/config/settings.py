@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.oversight.tasks.sweep_deadlines",
         "schedule": crontab(hour=1, minute=30),
     },
+    "purge-idempotency-keys-hourly": {
+        "task": "api.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=45),
+    },
     "purge-abandoned-uploads-daily": {
         "task": "filestore.tasks.purge_abandoned_uploads",
         "schedule": crontab(hour=2, minute=15),

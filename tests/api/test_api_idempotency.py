@@ -133,3 +133,15 @@ def test_the_key_row_commits_with_the_create(portal_client, profiled, monkeypatc
     assert _file(client, "k-1").status_code == 500
     assert not IdempotencyKey.objects.exists()
     assert not CaseIndex.objects.filter(citizen=profiled).exists()
+
+
+def test_the_hourly_purge_removes_only_expired_keys(portal_client, profiled):
+    from api.tasks import purge_idempotency_keys
+
+    portal_client.force_login(profiled)
+    _file(portal_client, "old")
+    with time_machine.travel(clock.now() + timedelta(hours=23)):
+        _file(portal_client, "new")
+    with time_machine.travel(clock.now() + timedelta(hours=24, minutes=30)):
+        assert purge_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
