@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.permissions import IsCitizenOnPortal, IsStaffOfHostAgency
+from api.schema import ErrorSerializer
 from cases import actions, procedure, services
 from cases.access import case_for_agency, case_for_citizen
 from cases.models import RoutingMode
@@ -205,16 +206,6 @@ INPUTS: dict[type, type[ActionInput]] = {
     actions.EvaluationInput: EvaluationInput,
     actions.DeliveryInput: DeliveryInput,
 }
-
-
-class ErrorBody(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBody()
 
 
 class IdentitySerializer(serializers.Serializer):

@@ -1,7 +1,6 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from api import actions, citizen, oversight, views
+from api import actions, citizen, docs, oversight, views
 from cases import procedure
 
 portal_urlpatterns = [
@@ -37,7 +36,7 @@ portal_urlpatterns = [
         )
         for name in procedure.CITIZEN_STEPS
     ],
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="api-schema"),
+    *docs.urlpatterns_for("config.urls_public"),
 ]
 
 agency_urlpatterns = [
@@ -60,7 +59,7 @@ agency_urlpatterns = [
         )
         for name in procedure.STAFF_STEPS
     ],
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_agency"), name="api-schema"),
+    *docs.urlpatterns_for("config.urls_agency"),
 ]
 
 # The oversight body's host (config.urls_oversight includes api.oversight_urls).
@@ -73,5 +72,5 @@ oversight_urlpatterns = [
         oversight.SupervisionDetail.as_view(),
         name="api-oversight-supervision-item",
     ),
-    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_oversight"), name="api-schema"),
+    *docs.urlpatterns_for("config.urls_oversight"),
 ]

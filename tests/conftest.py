@@ -34,6 +34,9 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # API request limits out of the way: every test's anonymous client is 127.0.0.1 and the cache
+    # lives for the session; tests/api/test_api_auth.py sets low limits where it tests them.
+    settings.HALL_API_RATES = {"token": (100_000, 60), "user": (100_000, 60), "anon": (100_000, 60)}
     # Tasks run inline in the ordinary tests; tests/background start a real worker on Redis.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from config.celery_app import app as celery_app

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.workspace import case_views, delivery_views, seal_views, settings_views, views
+from cases.workspace import case_views, delivery_views, seal_views, settings_views, token_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("settings/", settings_views.settings_home, name="settings"),
     path("settings/members/add/", settings_views.member_add, name="member_add"),
     path("settings/members/<int:membership_id>/remove/", settings_views.member_remove, name="member_remove"),
+    path("settings/tokens/", token_views.token_list, name="api_tokens"),
+    path("settings/tokens/new/", token_views.token_create, name="api_token_create"),
+    path("settings/tokens/<uuid:token_id>/revoke/", token_views.token_revoke, name="api_token_revoke"),
     path("settings/seal/", seal_views.seal_settings, name="seal"),
     path("settings/seal/remove/", seal_views.seal_remove, name="seal_remove"),
     path("settings/seal/image/", seal_views.seal_image, name="seal_image"),

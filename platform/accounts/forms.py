@@ -75,3 +75,20 @@ class HallLoginForm(LoginForm):
                     code="staff_password_too_weak",
                 ) from None
         return cleaned_data
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: a name, its scopes, an optional expiry (and for an agency, the member it acts as)."""
+
+    name = forms.CharField(label=_("名称"), max_length=80, help_text=_("例如：12345 热线对接系统"))
+    scopes = forms.MultipleChoiceField(label=_("权限"), widget=forms.CheckboxSelectMultiple)
+    expires_at = forms.DateTimeField(label=_("有效期至（可不填）"), required=False)
+
+    def __init__(self, *args, scopes, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = scopes
+        if members is not None:
+            self.fields["member"] = forms.ChoiceField(
+                label=_("令牌代表的工作人员"),
+                choices=[(str(user.uuid), f"{user.display_name} <{user.email}>") for user in members],
+            )

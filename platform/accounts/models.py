@@ -99,3 +99,46 @@ class CitizenProfile(models.Model):
         from config.masking import mask_address
 
         return mask_address(self.address)
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do. Staff tokens need READ for reads and ACT for actions; OVERSIGHT is
+    the oversight body's (its host refuses a token without it)."""
+
+    READ = "read", _("读取")
+    ACT = "act", _("办理")
+    OVERSIGHT = "oversight", _("督查")
+
+
+class ApiToken(models.Model):
+    """A bearer token for an app or a system (api.authentication), in the public schema.
+
+    A citizen's personal token (``agency`` empty) works only on the portal; an agency's token only on
+    that agency's host, acting as ``user`` (a member whose roles it borrows, so removing the member
+    disables it). Only a SHA-256 digest is kept: the token itself is shown once, when it is made.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    agency = models.ForeignKey(
+        "tenants.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=80)
+    scopes = models.JSONField(default=list)
+    # The first characters of the token, to tell tokens apart in a list; never enough to use one.
+    prefix = models.CharField(max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="api_tokens_created", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

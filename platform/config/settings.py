@@ -68,6 +68,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files (the CSP)
     "csp",
     "public_site",
     "api",
@@ -98,11 +99,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 for an oversized API body before anything reads it (DRF's JSON parser reads the raw stream).
+    "config.error_views.ApiBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Idempotency-Key on API creates; wraps the view in the transaction that keeps the key's row.
+    "api.idempotency.IdempotencyMiddleware",
     "config.middleware.HallErrorMiddleware",
 ]
 
@@ -279,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.oversight.tasks.sweep_deadlines",
         "schedule": crontab(hour=1, minute=30),
     },
+    "purge-idempotency-keys-hourly": {
+        "task": "api.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=45),
+    },
     "purge-abandoned-uploads-daily": {
         "task": "filestore.tasks.purge_abandoned_uploads",
         "schedule": crontab(hour=2, minute=15),
@@ -340,12 +349,50 @@ HALL_PHONE_CODES_PER_HOUR = env_int("HALL_PHONE_CODES_PER_HOUR", 5, minimum=1)
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.HallAutoSchema",
+    # A bearer token first: a request with no credentials then gets 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.HallSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.HallApiThrottle"],
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Petition Hall API", "VERSION": "1"}
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """ "requests/seconds", e.g. "600/60"."""
+    value = env_str(name, default)
+    try:
+        requests, seconds = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not requests/seconds (e.g. 600/60).") from None
+    if requests < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name}={value!r}: both numbers must be at least 1.")
+    return requests, seconds
+
+
+# API request limits (api.throttles): per token, per signed-in user (all their tokens and sessions
+# together) and per address for the anonymous.
+HALL_API_RATES = {
+    "token": _rate("HALL_API_RATE_TOKEN", "600/60"),
+    "user": _rate("HALL_API_RATE_USER", "1200/60"),
+    "anon": _rate("HALL_API_RATE_ANON", "120/60"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Petition Hall API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "Sign in with a session (browser, with CSRF) or send `Authorization: Bearer <token>`. A token "
+        'works only on the host it was made for. Every error is `{"error": {"code", "message", '
+        '"details"}}`; send `Idempotency-Key` with a create to make a retry safe.'
+    ),
+    # Swagger UI from drf-spectacular-sidecar (our own static files): the CSP allows no other origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -15,3 +15,9 @@ urlpatterns = [
     path("inbox/", include("notifications.urls")),
     path("healthz", common_views.healthz, name="healthz"),
 ]
+
+# Errors on /api/ paths answer the API's JSON shape; elsewhere Django's pages (config.error_views).
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"

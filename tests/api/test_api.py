@@ -88,8 +88,13 @@ def test_another_citizens_petition_is_not_found(portal_client, file_petition, ot
 
 def test_anonymous_gets_nothing(portal_client, host_client, file_petition):
     result = file_petition()
-    assert api(portal_client, "get", "/api/v1/petitions/").status_code == 403
-    assert api(host_client("xfj"), "get", f"/api/v1/cases/{result.case_uuid}/").status_code == 403
+    # 401 with a WWW-Authenticate challenge (no credentials), since the bearer-token scheme came in.
+    for response in (
+        api(portal_client, "get", "/api/v1/petitions/"),
+        api(host_client("xfj"), "get", f"/api/v1/cases/{result.case_uuid}/"),
+    ):
+        assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+        assert response.json()["error"]["code"] == "not_authenticated"
 
 
 def test_staff_see_their_agencys_cases_only(
