@@ -32,7 +32,7 @@ def test_an_agency_token_reads_its_agencys_cases_and_records_its_use(
     raw = agency_token(admin_a, agency_a, member=handler_a)
     response = host_client(agency_a).get("/api/v1/cases/", **bearer(raw))
     assert response.status_code == 200, response.content
-    assert [row["id"] for row in response.json()] == [str(case_at_a.case_uuid)]
+    assert [row["id"] for row in response.json()["results"]] == [str(case_at_a.case_uuid)]
     token = ApiToken.objects.get()
     assert token.last_used_at is not None and token.user == handler_a and token.created_by == admin_a
     # "Token <raw>" works too; whoami says who the token is.
@@ -70,7 +70,9 @@ def test_a_citizen_token_works_on_the_portal_only(
     result = file_petition()
     raw = citizen_token(citizen)
     mine = portal_client.get("/api/v1/petitions/", **bearer(raw))
-    assert mine.status_code == 200 and [row["id"] for row in mine.json()] == [str(result.case_uuid)]
+    assert mine.status_code == 200 and [row["id"] for row in mine.json()["results"]] == [
+        str(result.case_uuid)
+    ]
     elsewhere = host_client(agency_a).get("/api/v1/cases/", **bearer(raw))
     assert elsewhere.status_code == 401 and elsewhere.json()["error"]["code"] == "invalid_token"
 
@@ -78,7 +80,7 @@ def test_a_citizen_token_works_on_the_portal_only(
 def test_another_citizens_token_finds_nothing(portal_client, file_petition, other_citizen, citizen_token):
     result = file_petition()
     raw = citizen_token(other_citizen)
-    assert portal_client.get("/api/v1/petitions/", **bearer(raw)).json() == []
+    assert portal_client.get("/api/v1/petitions/", **bearer(raw)).json()["results"] == []
     response = portal_client.get(f"/api/v1/petitions/{result.case_uuid}/", **bearer(raw))
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 

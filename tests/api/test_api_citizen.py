@@ -103,7 +103,7 @@ def test_a_citizen_registers_and_updates_the_profile(portal_client, citizen):
 def test_profile_is_the_callers_own_and_needs_sign_in(portal_client, bob, registered, host_client, agency_a):
     assert bob.get("/api/v1/profile/").json()["registered"] is False
     assert "张爱丽" not in bob.get("/api/v1/profile/").content.decode()
-    assert portal_client.get("/api/v1/profile/").status_code == 403
+    assert portal_client.get("/api/v1/profile/").status_code == 401  # not signed in
     assert host_client(agency_a).get("/api/v1/profile/").status_code == 404  # portal only
 
 
@@ -167,8 +167,8 @@ def test_upload_refusals(alice, bob, anonymous):
     assert bob.get(f"/api/v1/uploads/{draft['submission_id']}/").json()["results"] == []
     assert bob.delete(f"/api/v1/uploads/{draft['submission_id']}/{draft['token']}/").status_code == 404
     assert StagedUpload.objects.filter(token=draft["token"]).exists()
-    assert anonymous.post("/api/v1/uploads/", {"file": _pdf()}).status_code == 403
-    assert anonymous.get(f"/api/v1/uploads/{draft['submission_id']}/").status_code == 403
+    assert anonymous.post("/api/v1/uploads/", {"file": _pdf()}).status_code == 401
+    assert anonymous.get(f"/api/v1/uploads/{draft['submission_id']}/").status_code == 401
 
 
 def test_a_filing_whose_upload_went_missing_is_refused_and_names_it(alice, local_storage):
@@ -200,7 +200,7 @@ def test_a_citizen_adds_material_to_an_open_petition(alice, bob, anonymous):
     empty = alice.post(url, {"text": "  "}, content_type="application/json")
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "supplement_empty"
     assert bob.post(url, {"text": "冒充补充"}, content_type="application/json").status_code == 404
-    assert anonymous.post(url, {"text": "匿名"}, content_type="application/json").status_code == 403
+    assert anonymous.post(url, {"text": "匿名"}, content_type="application/json").status_code == 401
     assert alice.post(f"/api/v1/petitions/{uuid.uuid4()}/supplements/", {"text": "x"}).status_code == 404
 
 
@@ -230,7 +230,7 @@ def test_notifications_list_filter_and_mark_read(alice, bob, registered, other_c
     assert theirs.read_at is None
     assert alice.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
     assert bob.get("/api/v1/notifications/").json()["count"] == 1
-    assert anonymous.get("/api/v1/notifications/").status_code == 403
+    assert anonymous.get("/api/v1/notifications/").status_code == 401
 
 
 # --- My petitions: pagination and filters -----------------------------------------------------------
@@ -303,7 +303,7 @@ def test_every_new_citizen_endpoint_refuses_anonymous_callers_and_lives_on_the_p
     staff = host_client(agency_a, handler_a)
     for method, path in calls:
         response = getattr(anonymous, method)(path, content_type="application/json")
-        assert response.status_code == 403, (method, path)
+        assert response.status_code == 401, (method, path)  # anonymous: no credentials
         assert (
             "张爱丽" not in response.content.decode()
             and filed["tracking_number"] not in response.content.decode()

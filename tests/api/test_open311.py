@@ -53,6 +53,19 @@ ATTRIBUTE_FIELDS = [
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
 
 
+@pytest.fixture
+def file_petition(file_petition):
+    """Each petition here is a different matter: its own facts (cases.services.repeats links petitions
+    of one citizen whose bodies say the same)."""
+
+    def file(**overrides):
+        title = overrides.get("title", "")
+        overrides.setdefault("body", f"关于“{title}”：{title}，已持续一段时间，请依法处理并答复。")
+        return file_petition(**overrides)
+
+    return file
+
+
 @pytest.fixture(autouse=True)
 def _files(local_storage):
     return local_storage
