@@ -183,6 +183,7 @@ def _write_reply(
     case.opinion = opinion
     case.reply_text = text.strip()
     case.replied_at = now
+    case.replied_by = holder.code  # its 上级机关 reviews it, never itself (art. 35)
     case.review_request_due = clocks.review_request_due(now)
     if case.report_required:
         case.report_status = ReportStatus.NONE
@@ -196,7 +197,7 @@ def _write_reply(
             "opinion": case.reply_text,
             "outcome": opinion,
             "review_deadline": _cn_date(case.review_request_due),
-            "review_agency": reviewer.name_zh if (reviewer := _review_body(case)).pk != holder.pk else "",
+            "review_agency": _review_body(case, holder).name,
         },
     )
     for upload in attachments:

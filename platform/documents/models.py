@@ -15,6 +15,7 @@ class DocumentKind(models.TextChoices):
     REREVIEW_OPINION = "rereview_opinion", _("复核意见书")
     NOT_ACCEPTED_BY_BUREAU = "not_accepted_by_bureau", _("不予受理告知（信访局）")
     COMPLETION_REPORT = "completion_report", _("办结报告")
+    REFERRAL_NOTICE = "referral_notice", _("移送复查（复核）告知书")
 
 
 class DocumentSequence(models.Model):
