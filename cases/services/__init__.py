@@ -18,6 +18,7 @@ from cases.services.core import (
     REPORTER_STORAGE_PREFIX,
     STAFF_ROLES,
     Actor,
+    Reviewer,
     _acting_agency,
     _actor_label,
     _append_event,
@@ -29,17 +30,16 @@ from cases.services.core import (
     _now,
     _reported_unit,
     _require_bureau,
-    Reviewer,
-    _rereview_body,
     _require_staff_of,
     _require_state,
+    _rereview_body,
     _review_body,
     _sync_index,
-    review_body_of,
-    review_chain_problems,
     _user,
     _wrong_state,
     _wrong_state_message,
+    review_body_of,
+    review_chain_problems,
 )
 from cases.services.deadlines import _DEADLINE_FIELDS, recompute_deadlines
 from cases.services.documents import REPORTER_ADDRESSED_KINDS, _cn_date, _issue_document, _store_reporter_copy

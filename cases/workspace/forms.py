@@ -265,6 +265,15 @@ class TemplateForm(forms.Form):
     body = forms.CharField(label=_("答复正文"), required=False, widget=LONG_TEXTAREA)
 
 
+class ReviewBodyForm(forms.Form):
+    agency = forms.CharField(widget=forms.HiddenInput)
+    body = forms.ChoiceField(label=_("复查机关（上级机关）"))
+
+    def __init__(self, *args, bodies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].choices = [(b.code, b.name_zh) for b in bodies]
+
+
 class ResponsibilitiesForm(forms.Form):
     responsibilities = forms.CharField(label=_("职责范围"), required=False, widget=TEXTAREA)
     keywords = forms.CharField(

@@ -29,6 +29,7 @@ KIND_CHARACTERS: dict[str, str] = {
     DocumentKind.REREVIEW_OPINION: "复核",
     DocumentKind.NOT_ACCEPTED_BY_BUREAU: "告",
     DocumentKind.COMPLETION_REPORT: "结",
+    DocumentKind.REFERRAL_NOTICE: "移",
 }
 
 
