@@ -292,7 +292,7 @@ REVIEW_BODIES = [
     ),
 ]
 # Each kind of agency's 上级机关 by default (the bureau's admin may change any agency's).
-DEFAULT_REVIEW_BODY = {
+DEFAULT_REVIEW_BODY: dict[str, str] = {
     AgencyKind.BUREAU: "hn-xfj",
     AgencyKind.DEPARTMENT: "smx-gov",
     AgencyKind.COUNTY: "smx-gov",

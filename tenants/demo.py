@@ -75,6 +75,10 @@ def seed_review_hierarchy() -> None:
             code=spec.code,
             defaults={"name_zh": spec.name_zh, "name_en": spec.name_en, "agency": agencies.get(spec.agency)},
         )
+        if body.agency_id is None and spec.agency in agencies:
+            # Created by the migration before the agency existed: the agency that decides for it.
+            body.agency = agencies[spec.agency]
+            body.save(update_fields=["agency"])
         bodies[spec.code] = body
     for spec in REVIEW_BODIES:
         if spec.above and bodies[spec.code].above_id is None:

@@ -245,17 +245,17 @@ def review_chain_problems(agency: Agency) -> list[str]:
     each decided by a different body, neither by the one that handled it (arts. 35-36). The settings
     refuse a chain with problems; the procedure never relies on it being right (``_deciding``)."""
     body = review_body_of(agency)
-    problems = []
+    problems: list[str] = []
     if body.agency_id == agency.pk:
-        problems.append(_("%(agency)s不能复查自己的处理意见。") % {"agency": agency.name_zh})
+        problems.append(str(_("%(agency)s不能复查自己的处理意见。") % {"agency": agency.name_zh}))
     above = body.above
     if above is None:
-        problems.append(_("%(body)s没有上一级机关，无法复核。") % {"body": body.name_zh})
+        problems.append(str(_("%(body)s没有上一级机关，无法复核。") % {"body": body.name_zh}))
     elif above.pk == body.pk or (
         above.agency_id is not None and above.agency_id in (agency.pk, body.agency_id)
     ):
-        problems.append(_("复核机关不能是复查机关或原办理机关。"))
-    return [str(p) for p in problems]
+        problems.append(str(_("复核机关不能是复查机关或原办理机关。")))
+    return problems
 
 
 # --- Locking, events, index -------------------------------------------------------------------------
