@@ -92,6 +92,7 @@ REPORTER_ADDRESSED_KINDS = frozenset(
         "review_opinion",
         "rereview_opinion",
         "not_accepted_by_bureau",
+        "referral_notice",
     }
 )
 
