@@ -130,7 +130,11 @@ def reviewer(roles: frozenset[str]) -> Who:
     def who(actor: Actor, holder: Agency, case: Case, index: CaseIndex) -> Refusal | None:
         from cases.services.core import _review_body
 
-        return _decided_by(actor, holder, _review_body(case, holder).agency, roles)
+        try:
+            body = _review_body(case, holder)
+        except HallError as exc:  # no 上级机关 configured: nobody may decide, and the page still renders
+            return Refusal(HallError, exc.message, exc.code)
+        return _decided_by(actor, holder, body.agency, roles)
 
     return who
 
@@ -142,7 +146,11 @@ def rereviewer(roles: frozenset[str]) -> Who:
     def who(actor: Actor, holder: Agency, case: Case, index: CaseIndex) -> Refusal | None:
         from cases.services.core import _rereview_body
 
-        return _decided_by(actor, holder, _rereview_body(case, holder).agency, roles)
+        try:
+            body = _rereview_body(case, holder)
+        except HallError as exc:  # no level above the review body configured
+            return Refusal(HallError, exc.message, exc.code)
+        return _decided_by(actor, holder, body.agency, roles)
 
     return who
 
@@ -279,6 +287,21 @@ def _rereview_outside(case: Case) -> bool:
     return _rereview_body(case).outside
 
 
+def _no_rereview_body(case: Case) -> bool:
+    from cases.services.core import _rereview_body
+
+    try:
+        _rereview_body(case)
+    except HallError:
+        return True
+    return False
+
+
+# art. 36: a re-review needs a body above the review body; none configured, none can be asked.
+rereview_body_known = _refuse_if(
+    lambda case, today: _no_rereview_body(case),
+    Refusal(HallError, _("未设置复查机关的上一级机关，暂不能申请复核，请联系信访局。"), "no_rereview_body"),
+)
 DECIDED_IN_HALL = Refusal(
     InvalidTransition, _("该意见由本大厅内的机关出具，无需登记外部意见。"), "decided_in_hall"
 )
@@ -596,7 +619,7 @@ PROCEDURE: dict[str, Step] = {
             "request_rereview",
             petitioner,
             (CaseState.REVIEWED,),
-            (rereview_window_open,),
+            (rereview_window_open, rereview_body_known),
             leads_to=CaseState.REREVIEW_REQUESTED,
             starts=("rereview",),
             stops=("rereview_request",),

@@ -209,6 +209,10 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         case.rereview_request_due = clocks.rereview_request_due(now)
         case.save()
         handler = Agency.objects.filter(code=case.replied_by).first()
+        try:
+            rereview_agency = _rereview_body(case, holder).name
+        except HallError:  # no level above configured: the opinion names none (request_rereview refuses)
+            rereview_agency = ""
         doc = _issue_document(
             case,
             kind="review_opinion",
@@ -218,7 +222,7 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
                 "opinion": case.review_text,
                 "outcome": opinion,
                 "original_agency": handler.name_zh if handler else "",
-                "rereview_agency": _rereview_body(case, holder).name,
+                "rereview_agency": rereview_agency,
                 "rereview_deadline": _cn_date(case.rereview_request_due),
             },
         )

@@ -486,3 +486,36 @@ def test_a_hearing_cannot_end_before_it_began_nor_in_the_future(
             services.close_hearing(case_uuid=case_uuid, actor=actor, ends_on=ends_on, minutes=REPLY)
         assert wrong.value.code == "invalid_date"
     assert load_case(case_uuid).rereview_due == date(2026, 5, 11)
+
+
+def test_the_petitioner_declines_through_the_api_on_their_own_petition_only(
+    frozen, replied_on_march_10, citizen, other_citizen, portal_client
+):
+    path = f"/api/v1/petitions/{replied_on_march_10}/actions/decline_review/"
+    frozen(at(2026, 3, 15))
+    portal_client.force_login(other_citizen)
+    assert portal_client.post(path, data={}, content_type="application/json").status_code == 404
+    portal_client.force_login(citizen)
+    detail = portal_client.get(f"/api/v1/petitions/{replied_on_march_10}/").json()
+    assert detail["allowed_actions"]["decline_review"]["allowed"]
+    assert detail["allowed_actions"]["request_review"]["allowed"]
+    declined = portal_client.post(path, data={}, content_type="application/json")
+    assert declined.status_code == 200, declined.content
+    assert _index(replied_on_march_10).state == CaseState.CLOSED
+
+
+def test_without_a_configured_body_above_nobody_rereviews_and_pages_still_render(
+    frozen, replied_on_march_10, citizen, clerk, bureau, host_client
+):
+    ReviewBody.objects.filter(code="smx-gov").update(above=None)
+    me = Actor.citizen(citizen)
+    frozen(at(2026, 3, 12))
+    services.request_review(case_uuid=replied_on_march_10, actor=me, reason=REASON)
+    services.answer_review(
+        case_uuid=replied_on_march_10, actor=staff(clerk, bureau), opinion="explain", text=OPINION
+    )
+    assert host_client(bureau, clerk).get(f"/case/{replied_on_march_10}/").status_code == 200
+    with pytest.raises(HallError) as refused:
+        services.request_rereview(case_uuid=replied_on_march_10, actor=me, reason="仍然不服复查意见")
+    assert refused.value.code == "no_rereview_body"
+    assert _index(replied_on_march_10).state == CaseState.REVIEWED
