@@ -171,6 +171,16 @@ class Reviewer:
     def name(self) -> str:
         return self.body.name_zh
 
+    @property
+    def told_as(self) -> str:
+        """The body as the petitioner is told: itself, and the hall agency that decides for it."""
+        agency = self.agency
+        if agency is None or agency.name_zh == self.name:
+            return self.name
+        if self.body.agency_id != agency.pk:  # the discipline body standing in (arts. 30, 46)
+            return agency.name_zh
+        return f"{self.name}（{agency.name_zh}承办）"
+
 
 def review_body_of(agency: Agency) -> ReviewBody:
     """An agency's 上级机关: the body that reviews its replies (art. 35), as the bureau configured it,

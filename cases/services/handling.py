@@ -197,7 +197,7 @@ def _write_reply(
             "opinion": case.reply_text,
             "outcome": opinion,
             "review_deadline": _cn_date(case.review_request_due),
-            "review_agency": _review_body(case, holder).name,
+            "review_agency": _review_body(case, holder).told_as,
         },
     )
     for upload in attachments:

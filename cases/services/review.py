@@ -140,20 +140,9 @@ def _send_for_decision(
         new_state=state,
         changes={"reason": reason},
         message=str(
-            _("信访人申请%(step)s，由%(body)s办理。")
-            % {"step": STEP_NAMES[stage], "body": _deciding_name(reviewer)}
+            _("信访人申请%(step)s，由%(body)s办理。") % {"step": STEP_NAMES[stage], "body": reviewer.told_as}
         ),
     )
-
-
-def _deciding_name(reviewer: Reviewer) -> str:
-    """The body as the petitioner is told: the body itself, and the agency that decides for it."""
-    agency = reviewer.agency
-    if agency is None or agency.name_zh == reviewer.name:
-        return reviewer.name
-    if reviewer.body.agency_id != agency.pk:  # the discipline body standing in (arts. 30, 46)
-        return agency.name_zh
-    return f"{reviewer.name}（{agency.name_zh}承办）"
 
 
 def request_review(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
