@@ -187,6 +187,35 @@ class EvaluationInput(ActionInput):
         return actions.EvaluationInput(**self.validated_data)
 
 
+class OutsideResultInput(ActionInput):
+    opinion = _Text(help_text="support / explain / not_support, as the body outside the hall decided")
+    text = _Text(help_text="the opinion's facts, reasons and basis (at least 10 characters)")
+    decided_on = s.BoundedDateField(help_text="the date of the opinion")
+    delivered_on = s.BoundedDateField(
+        required=False, allow_null=True, default=None, help_text="the day it reached the petitioner"
+    )
+    number = _Text(help_text="the opinion's document number (文号)")
+
+    def to_input(self, request, view):
+        return actions.OutsideResultInput(**self.validated_data)
+
+
+class HearingInput(ActionInput):
+    starts_on = s.BoundedDateField(help_text="the first day of the hearing")
+    place = _Text()
+
+    def to_input(self, request, view):
+        return actions.HearingInput(**self.validated_data)
+
+
+class HearingRecordInput(ActionInput):
+    ends_on = s.BoundedDateField(help_text="the last day of the hearing")
+    minutes = _Text(help_text="the hearing record (听证笔录), at least 10 characters")
+
+    def to_input(self, request, view):
+        return actions.HearingRecordInput(**self.validated_data)
+
+
 # One request body per kind of input (cases.actions); each operation names its own.
 INPUTS: dict[type, type[ActionInput]] = {
     actions.NoInput: ActionInput,
@@ -205,6 +234,9 @@ INPUTS: dict[type, type[ActionInput]] = {
     actions.PurposeInput: PurposeInput,
     actions.EvaluationInput: EvaluationInput,
     actions.DeliveryInput: DeliveryInput,
+    actions.OutsideResultInput: OutsideResultInput,
+    actions.HearingInput: HearingInput,
+    actions.HearingRecordInput: HearingRecordInput,
 }
 
 

@@ -114,6 +114,29 @@ class EvaluationInput:
 
 
 @dataclass(frozen=True)
+class OutsideResultInput:
+    """The opinion of a review body outside the hall, as it came back (arts. 35-36)."""
+
+    opinion: str
+    text: str
+    decided_on: date
+    delivered_on: date | None = None
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class HearingInput:
+    starts_on: date
+    place: str
+
+
+@dataclass(frozen=True)
+class HearingRecordInput:
+    ends_on: date
+    minutes: str
+
+
+@dataclass(frozen=True)
 class RegisteredAction:
     name: str
     input: type
@@ -133,6 +156,18 @@ def _reason(service: Callable[..., Any]) -> Callable[[uuid.UUID, Actor, Any], An
 def _refusal(service: Callable[..., Any]) -> Callable[[uuid.UUID, Actor, Any], Any]:
     return lambda case_uuid, actor, data: service(
         case_uuid=case_uuid, actor=actor, channel=data.channel, reason=data.reason
+    )
+
+
+def _outside(service: Callable[..., Any]) -> Callable[[uuid.UUID, Actor, Any], Any]:
+    return lambda case_uuid, actor, data: service(
+        case_uuid=case_uuid,
+        actor=actor,
+        opinion=data.opinion,
+        text=data.text,
+        decided_on=data.decided_on,
+        delivered_on=data.delivered_on,
+        number=data.number,
     )
 
 
@@ -262,6 +297,24 @@ REGISTRY: dict[str, RegisteredAction] = {
         RegisteredAction("close", NoInput, _bare(_svc("close_case"))),
         RegisteredAction("answer_review", OpinionInput, _opinion(_svc("answer_review"))),
         RegisteredAction("answer_rereview", OpinionInput, _opinion(_svc("answer_rereview"))),
+        RegisteredAction("enter_review_result", OutsideResultInput, _outside(_svc("enter_review_result"))),
+        RegisteredAction(
+            "enter_rereview_result", OutsideResultInput, _outside(_svc("enter_rereview_result"))
+        ),
+        RegisteredAction(
+            "schedule_hearing",
+            HearingInput,
+            lambda case_uuid, actor, data: services.schedule_hearing(
+                case_uuid=case_uuid, actor=actor, starts_on=data.starts_on, place=data.place
+            ),
+        ),
+        RegisteredAction(
+            "close_hearing",
+            HearingRecordInput,
+            lambda case_uuid, actor, data: services.close_hearing(
+                case_uuid=case_uuid, actor=actor, ends_on=data.ends_on, minutes=data.minutes
+            ),
+        ),
         RegisteredAction(
             "identity",
             PurposeInput,
@@ -278,6 +331,7 @@ REGISTRY: dict[str, RegisteredAction] = {
         ),
         RegisteredAction("request_review", ReasonInput, _reason(_svc("request_review"))),
         RegisteredAction("request_rereview", ReasonInput, _reason(_svc("request_rereview"))),
+        RegisteredAction("decline_review", NoInput, _bare(_svc("decline_review"))),
     ]
 }
 # Every action of the procedure is in the registry, and nothing else.

@@ -220,6 +220,15 @@ class Case(models.Model):
     satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
     satisfaction_comment = models.TextField(blank=True)
 
+    # The review hierarchy as it stood when each request was made (tenants.ReviewBody codes), and the
+    # agency that wrote the reply: nobody reviews their own decision (arts. 35-36).
+    replied_by = models.CharField(max_length=20, blank=True)
+    review_body = models.CharField(_("复查机关"), max_length=20, blank=True)
+    rereview_body = models.CharField(_("复核机关"), max_length=20, blank=True)
+    # Days of closed re-review hearings, left out of the 30-day re-review period (art. 36).
+    hearing_days = models.PositiveIntegerField(default=0)
+    hearing_open = models.BooleanField(default=False)  # a hearing scheduled and not yet closed
+
     linked_to = models.UUIDField(null=True, blank=True)  # an open case of the same matter (art. 19)
     merged_into = models.UUIDField(null=True, blank=True)
     handler_uuid = models.UUIDField(null=True, blank=True)
@@ -270,6 +279,11 @@ class EventKind(models.TextChoices):
     REREVIEW_REQUESTED = "rereview_requested", _("申请复核")
     REREVIEWED = "rereviewed", _("出具复核意见（终结）")
     CLOSED = "closed", _("办结")
+    REVIEW_DECLINED = "review_declined", _("信访人不再申请复查、复核")
+    REFERRED = "referred", _("移送上级机关复查、复核")
+    OUTSIDE_RESULT = "outside_result", _("登记上级机关的复查、复核意见")
+    HEARING_SCHEDULED = "hearing_scheduled", _("决定举行听证")
+    HEARING_CLOSED = "hearing_closed", _("听证结束")
     DOCUMENT_ADDED = "document_added", _("上传文书")
     SUPERVISION = "supervision", _("督办")
     CLAIMED = "claimed", _("信访人在网上认领")
@@ -413,3 +427,34 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return self.handler_name
+
+
+class HearingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("已安排")
+    CLOSED = "closed", _("已结束")
+
+
+class Hearing(models.Model):
+    """A re-review hearing (听证, 信访工作条例 art. 36): its days are not counted in the 30-day period."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="hearings")
+    starts_on = models.DateField(_("听证日期"))
+    place = models.CharField(_("听证地点"), max_length=200)
+    ends_on = models.DateField(_("听证结束日期"), null=True, blank=True)
+    minutes = models.TextField(_("听证笔录"), blank=True)
+    status = models.CharField(max_length=10, choices=HearingStatus.choices, default=HearingStatus.SCHEDULED)
+    agency_code = models.CharField(max_length=20)
+    scheduled_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.starts_on}"
+
+    @property
+    def days(self) -> int:
+        """The hearing's days, first to last, both counted (0 while it is still open)."""
+        return (self.ends_on - self.starts_on).days + 1 if self.ends_on else 0

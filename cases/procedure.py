@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases.models import CaseState, EventKind, ExtensionStatus, ReportStatus, Satisfaction
+from cases.models import CaseState, EventKind, ExtensionStatus, ReportStatus
 from config import clock
 from config.errors import DeadlinePassed, Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind, reported_unit_codes
@@ -115,16 +115,42 @@ def bureau(roles: frozenset[str]) -> Who:
     return lambda actor, holder, case, index: _of_bureau(actor, roles)
 
 
+def _decided_by(actor: Actor, holder: Agency, agency: Agency | None, roles: frozenset[str]) -> Refusal | None:
+    if agency is None:  # decided outside the hall: its result is entered, nobody here decides it
+        return ROLE_REQUIRED
+    first = _of_bureau(actor, roles) if agency.kind == AgencyKind.BUREAU else _staff_of(actor, agency, roles)
+    return first or _staff_of(actor, holder, roles)
+
+
 def reviewer(roles: frozenset[str]) -> Who:
-    """The review body, holding the case: the bureau (arts. 35-36), or the discipline body for a report
-    against the bureau (arts. 30, 46)."""
+    """The review body's deciding agency, holding the case: the level above the body that handled the
+    matter (art. 35), never that body; the discipline body for a report against the agency that would
+    decide (arts. 30, 46)."""
 
     def who(actor: Actor, holder: Agency, case: Case, index: CaseIndex) -> Refusal | None:
         from cases.services.core import _review_body
 
-        body = _review_body(case)
-        first = _of_bureau(actor, roles) if body.kind == AgencyKind.BUREAU else _staff_of(actor, body, roles)
-        return first or _staff_of(actor, holder, roles)
+        try:
+            body = _review_body(case, holder)
+        except HallError as exc:  # no 上级机关 configured: nobody may decide, and the page still renders
+            return Refusal(HallError, exc.message, exc.code)
+        return _decided_by(actor, holder, body.agency, roles)
+
+    return who
+
+
+def rereviewer(roles: frozenset[str]) -> Who:
+    """The re-review body's deciding agency, holding the case: the level above the review body (art.
+    36), never the reviewer nor the handler."""
+
+    def who(actor: Actor, holder: Agency, case: Case, index: CaseIndex) -> Refusal | None:
+        from cases.services.core import _rereview_body
+
+        try:
+            body = _rereview_body(case, holder)
+        except HallError as exc:  # no level above the review body configured
+            return Refusal(HallError, exc.message, exc.code)
+        return _decided_by(actor, holder, body.agency, roles)
 
     return who
 
@@ -275,9 +301,11 @@ def _window_still_open(case: Case, today: date) -> bool:
         return False
     # The window runs from the answer's delivery (自收到之日起): None while a paper answer is undelivered,
     # so it has not even begun.
+    # 信访工作条例 arts. 35-36: 30 days from receipt of the reply (opinion) to ask for review (re-review).
+    # A rating is the petitioner's opinion of the reply and waives nothing: even 满意 leaves the window
+    # open. Only its lapse, or the petitioner saying they ask for nothing further, ends it.
     window = getattr(case, PETITIONER_WINDOWS[case.state])
-    satisfied = case.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
-    return not satisfied and (window is None or today <= window)
+    return window is None or today <= window
 
 
 def online_service_days() -> int:
@@ -301,10 +329,58 @@ def delivery_on(*, opened: date | None, paper: date | None, service_due: date | 
     return min(days) if days else None
 
 
-# 信访工作条例 arts. 35-36: a case closes once the petitioner's window has run out (or they are satisfied).
 petitioner_window_over = _refuse_if(
     _window_still_open,
     Refusal(InvalidTransition, _("信访人申请复查或复核的期限尚未届满，暂不能办结。"), "window_open"),
+)
+petitioner_window_running = _refuse_if(
+    lambda case, today: not _window_still_open(case, today),
+    Refusal(DeadlinePassed, _("申请复查或复核的期限已过。"), "deadline_passed"),
+)
+
+
+def _review_outside(case: Case) -> bool:
+    from cases.services.core import _review_body
+
+    return _review_body(case).outside
+
+
+def _rereview_outside(case: Case) -> bool:
+    from cases.services.core import _rereview_body
+
+    return _rereview_body(case).outside
+
+
+def _no_rereview_body(case: Case) -> bool:
+    from cases.services.core import _rereview_body
+
+    try:
+        _rereview_body(case)
+    except HallError:
+        return True
+    return False
+
+
+# art. 36: a re-review needs a body above the review body; none configured, none can be asked.
+rereview_body_known = _refuse_if(
+    lambda case, today: _no_rereview_body(case),
+    Refusal(HallError, _("未设置复查机关的上一级机关，暂不能申请复核，请联系信访局。"), "no_rereview_body"),
+)
+DECIDED_IN_HALL = Refusal(
+    InvalidTransition, _("该意见由本大厅内的机关出具，无需登记外部意见。"), "decided_in_hall"
+)
+# arts. 35-36: a body outside the hall (the province, a 复查复核委员会) decides; its result is entered.
+review_decided_outside = _refuse_if(lambda case, today: not _review_outside(case), DECIDED_IN_HALL)
+rereview_decided_outside = _refuse_if(lambda case, today: not _rereview_outside(case), DECIDED_IN_HALL)
+
+
+no_hearing_open = _refuse_if(
+    lambda case, today: case.hearing_open,
+    Refusal(InvalidTransition, _("已有尚未结束的听证。"), "hearing_open"),
+)
+hearing_open = _refuse_if(
+    lambda case, today: not case.hearing_open,
+    Refusal(InvalidTransition, _("没有尚未结束的听证。"), "no_hearing"),
 )
 
 
@@ -553,7 +629,7 @@ PROCEDURE: dict[str, Step] = {
             stops=("review_request", "rereview_request"),
             event=EventKind.CLOSED,
         ),
-        # art. 35: 复查 by the level above.
+        # art. 35: 复查 by the level above the body that handled it.
         Step(
             "answer_review",
             "answer_review",
@@ -565,15 +641,58 @@ PROCEDURE: dict[str, Step] = {
             event=EventKind.REVIEWED,
             notifies="petitioner",
         ),
-        # art. 36: 复核, final; a leader signs it.
+        # art. 36: 复核 by the level above the review body, final; a leader signs it.
         Step(
             "answer_rereview",
             "answer_rereview",
-            reviewer(LEADERS),
+            rereviewer(LEADERS),
             (CaseState.REREVIEW_REQUESTED,),
-            leads_to=CaseState.CLOSED,
+            leads_to=CaseState.TERMINATED,
             stops=("rereview",),
             event=EventKind.REREVIEWED,
+            notifies="petitioner",
+        ),
+        # arts. 35-36: the body above is outside the hall; the holder enters its opinion on return.
+        Step(
+            "enter_review_result",
+            "enter_review_result",
+            holder_staff(DECIDERS),
+            (CaseState.REVIEW_REQUESTED,),
+            (review_decided_outside,),
+            leads_to=CaseState.REVIEWED,
+            starts=("rereview_request",),
+            stops=("review",),
+            event=EventKind.OUTSIDE_RESULT,
+            notifies="petitioner",
+        ),
+        Step(
+            "enter_rereview_result",
+            "enter_rereview_result",
+            holder_staff(DECIDERS),
+            (CaseState.REREVIEW_REQUESTED,),
+            (rereview_decided_outside,),
+            leads_to=CaseState.TERMINATED,
+            stops=("rereview",),
+            event=EventKind.OUTSIDE_RESULT,
+            notifies="petitioner",
+        ),
+        # art. 36: the re-review body may hold a hearing; its days are not counted in the 30.
+        Step(
+            "schedule_hearing",
+            "schedule_hearing",
+            rereviewer(DECIDERS),
+            (CaseState.REREVIEW_REQUESTED,),
+            (no_hearing_open,),
+            event=EventKind.HEARING_SCHEDULED,
+            notifies="petitioner",
+        ),
+        Step(
+            "close_hearing",
+            "close_hearing",
+            rereviewer(DECIDERS),
+            (CaseState.REREVIEW_REQUESTED,),
+            (hearing_open,),
+            event=EventKind.HEARING_CLOSED,
             notifies="petitioner",
         ),
         # arts. 30, 46: a reporter's identity, read with a purpose and logged.
@@ -605,11 +724,23 @@ PROCEDURE: dict[str, Step] = {
             "request_rereview",
             petitioner,
             (CaseState.REVIEWED,),
-            (rereview_window_open,),
+            (rereview_window_open, rereview_body_known),
             leads_to=CaseState.REREVIEW_REQUESTED,
             starts=("rereview",),
             stops=("rereview_request",),
             event=EventKind.REREVIEW_REQUESTED,
+            citizen=True,
+        ),
+        # arts. 35-36: the petitioner may say they ask for no review (re-review); the case closes.
+        Step(
+            "decline_review",
+            "decline_review",
+            petitioner,
+            ANSWERED,
+            (petitioner_window_running,),
+            leads_to=CaseState.CLOSED,
+            stops=("review_request", "rereview_request"),
+            event=EventKind.REVIEW_DECLINED,
             citizen=True,
         ),
     ]

@@ -27,6 +27,7 @@ from cases.models import CaseState, EventKind
 from cases.services import (
     Actor,
     AttachmentInput,
+    decline_review,
     effective_delivery,
     evaluate_case,
     record_portal_view,
@@ -161,6 +162,8 @@ def petition_detail(
         # The objection window is the agency's right against the bureau, nothing the citizen waits on.
         "deadlines": [d for d in queries.deadlines(view, today=today) if d.kind != "objection"],
         "can_evaluate": allowed["evaluate"].allowed,
+        # arts. 35-36: the petitioner may close the matter by asking for no review; a rating never does.
+        "can_decline": allowed["decline_review"].allowed,
         "evaluation_form": evaluation_form or EvaluationForm(),
         "review_form": review_form or ReviewRequestForm(),
         "action_error": error,
@@ -187,6 +190,19 @@ def evaluate(request, case_uuid):
         messages.success(request, _("感谢您的评价。"))
         return redirect("portal:petition", case_uuid=case_uuid)
     return petition_detail(request, case_uuid, evaluation_form=form, status=400)
+
+
+@login_required
+@require_POST
+def decline(request, case_uuid):
+    """The petitioner asks for no review (re-review): the matter closes now (arts. 35-36)."""
+    _view_or_404(request, case_uuid)
+    try:
+        decline_review(case_uuid=case_uuid, actor=Actor.from_request(request))
+    except HallError as exc:
+        return petition_detail(request, case_uuid, error=str(exc), status=400)
+    messages.success(request, _("信访事项已办结。"))
+    return redirect("portal:petition", case_uuid=case_uuid)
 
 
 @login_required

@@ -15,6 +15,7 @@ urlpatterns = [
     path("mine/<uuid:case_uuid>/", mine.petition_detail, name="petition"),
     path("mine/<uuid:case_uuid>/evaluate/", mine.evaluate, name="evaluate"),
     path("mine/<uuid:case_uuid>/review/", mine.ask_review, name="ask_review"),
+    path("mine/<uuid:case_uuid>/decline-review/", mine.decline, name="decline_review"),
     path("mine/<uuid:case_uuid>/supplement/", mine.supplement, name="supplement"),
     path("mine/<uuid:case_uuid>/documents/<uuid:document_id>/", mine.download_document, name="document"),
     path(

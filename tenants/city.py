@@ -254,3 +254,47 @@ COUNTIES = [
 # Bureau first, then departments and counties (the 28 agencies of the 民生服务室), oversight, and the
 # discipline-inspection body last.
 CITY = [BUREAU, *DEPARTMENTS, *COUNTIES, OVERSIGHT, DISCIPLINE]
+
+
+# --- The review hierarchy (信访工作条例 arts. 35-36) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewBodySpec:
+    code: str
+    name_zh: str
+    name_en: str
+    agency: str = ""  # the hall agency that decides for it; "": outside the hall (handed off)
+    above: str = ""  # the body that re-reviews its review opinions (art. 36)
+
+
+# Review by the level above the body that handled the matter (art. 35), re-review by the level above
+# the review body (art. 36). The city government's reviews are decided in the hall by the bureau, which
+# acts for it (its 复查复核 office); the bureau's own direct replies therefore go to the level above the
+# bureau in the petition system, the provincial bureau, so the bureau never reviews itself. Everything
+# above the city is outside the hall.
+REVIEW_BODIES = [
+    ReviewBodySpec("hn-gov", "河南省人民政府", "Henan Provincial People's Government"),
+    ReviewBodySpec("hn-xfj", "河南省信访局", "Henan Provincial Petition Bureau", above="hn-gov"),
+    ReviewBodySpec(
+        "smx-gov", "三门峡市人民政府", "Sanmenxia Municipal People's Government", agency="xfj", above="hn-gov"
+    ),
+    ReviewBodySpec(
+        "ccdi",
+        "中共中央纪律检查委员会 国家监察委员会",
+        "Central Commission for Discipline Inspection, National Supervisory Commission",
+    ),
+    ReviewBodySpec(
+        "hn-jjw",
+        "中共河南省纪律检查委员会 河南省监察委员会",
+        "Henan Commission for Discipline Inspection and Supervision",
+        above="ccdi",
+    ),
+]
+# Each kind of agency's 上级机关 by default (the bureau's admin may change any agency's).
+DEFAULT_REVIEW_BODY: dict[str, str] = {
+    AgencyKind.BUREAU: "hn-xfj",
+    AgencyKind.DEPARTMENT: "smx-gov",
+    AgencyKind.COUNTY: "smx-gov",
+    AgencyKind.DISCIPLINE: "hn-jjw",
+}

@@ -58,7 +58,37 @@ def seed_agencies(progress=None) -> list[Provisioned]:
     missing = [spec for spec in CITY if spec.code not in existing]
     provisioned = provision_many(missing, progress=progress) if missing else []
     link_parts()
+    seed_review_hierarchy()
     return provisioned
+
+
+def seed_review_hierarchy() -> None:
+    """The review bodies of the city (tenants.city.REVIEW_BODIES), and each agency's default 上级机关
+    where none is set yet (a choice the bureau made is kept)."""
+    from tenants.city import DEFAULT_REVIEW_BODY, REVIEW_BODIES
+    from tenants.models import ReviewBody
+
+    agencies = {a.code: a for a in Agency.objects.all()}
+    bodies: dict[str, ReviewBody] = {}
+    for spec in REVIEW_BODIES:
+        body, _created = ReviewBody.objects.get_or_create(
+            code=spec.code,
+            defaults={"name_zh": spec.name_zh, "name_en": spec.name_en, "agency": agencies.get(spec.agency)},
+        )
+        if body.agency_id is None and spec.agency in agencies:
+            # Created by the migration before the agency existed: the agency that decides for it.
+            body.agency = agencies[spec.agency]
+            body.save(update_fields=["agency"])
+        bodies[spec.code] = body
+    for spec in REVIEW_BODIES:
+        if spec.above and bodies[spec.code].above_id is None:
+            bodies[spec.code].above = bodies[spec.above]
+            bodies[spec.code].save(update_fields=["above"])
+    for agency in agencies.values():
+        default = DEFAULT_REVIEW_BODY.get(agency.kind)
+        if default and agency.review_body_id is None:
+            agency.review_body = bodies[default]
+            agency.save(update_fields=["review_body"])
 
 
 def link_parts() -> None:

@@ -337,7 +337,10 @@ def _after_reply(
     if rating:
         at = add(_office(rng, cal, replied, (0.2, 9), working=False), "evaluate", satisfaction=rating)
     if rating in (Satisfaction.SATISFIED, Satisfaction.BASICALLY):
-        add(_office(rng, cal, at, (0.5, 5)), "close")
+        # A rating waives nothing (arts. 35-36): some say they ask for no review, the others' window
+        # runs out and the daily sweep closes the case.
+        if rng.random() < 0.5:
+            add(_office(rng, cal, at, (0.5, 5), working=False), "decline_review")
         return steps
     if not reviewable or rng.random() >= (0.55 if rating else 0.12):
         return steps  # the window runs out: the daily sweep closes it (arts. 35, 36)
@@ -605,18 +608,36 @@ class _Runner:
     def _close(self, case_uuid) -> None:
         services.close_case(case_uuid=case_uuid, actor=self.staff(self.holder(case_uuid)))
 
+    def _decline_review(self, case_uuid) -> None:
+        services.decline_review(case_uuid=case_uuid, actor=self.owner(case_uuid))
+
+    def _decided_outside(self, case_uuid, stage: str) -> bool:
+        """Whether the body that decides this stage is outside the hall (arts. 35-36): its result is then
+        entered by the holder."""
+        from django_tenants.utils import schema_context
+
+        from cases.models import Case
+
+        holder = self.agencies[self.holder(case_uuid)]
+        with schema_context(holder.schema_name):
+            case = Case.objects.get(pk=case_uuid)
+        body = services._review_body if stage == "review" else services._rereview_body
+        return body(case, holder).outside
+
     def _request_review(self, case_uuid) -> None:
         services.request_review(
             case_uuid=case_uuid, actor=self.owner(case_uuid), reason="对处理意见不服，认为事实认定不清。"
         )
 
     def _answer_review(self, case_uuid, *, opinion) -> None:
-        services.answer_review(
-            case_uuid=case_uuid,
-            actor=self.staff(BUREAU.code),
-            opinion=opinion,
-            text="经复查，原处理意见认定事实清楚，现出具复查意见如下。",
-        )
+        text = "经复查，原处理意见认定事实清楚，现出具复查意见如下。"
+        actor = self.staff(self.holder(case_uuid))
+        if self._decided_outside(case_uuid, "review"):
+            services.enter_review_result(
+                case_uuid=case_uuid, actor=actor, opinion=opinion, text=text, decided_on=clock.today()
+            )
+        else:
+            services.answer_review(case_uuid=case_uuid, actor=actor, opinion=opinion, text=text)
 
     def _request_rereview(self, case_uuid) -> None:
         services.request_rereview(
@@ -624,12 +645,21 @@ class _Runner:
         )
 
     def _answer_rereview(self, case_uuid, *, opinion) -> None:
-        services.answer_rereview(
-            case_uuid=case_uuid,
-            actor=self.staff(BUREAU.code, Role.LEADER),
-            opinion=opinion,
-            text="经复核，复查意见适用依据正确，现出具复核意见，信访事项终结。",
-        )
+        text = "经复核，复查意见适用依据正确，现出具复核意见，信访事项终结。"
+        holder = self.holder(case_uuid)
+        if self._decided_outside(case_uuid, "rereview"):
+            # The province re-reviews the city government's reviews: its opinion is entered here.
+            services.enter_rereview_result(
+                case_uuid=case_uuid,
+                actor=self.staff(holder),
+                opinion=opinion,
+                text=text,
+                decided_on=clock.today(),
+            )
+        else:
+            services.answer_rereview(
+                case_uuid=case_uuid, actor=self.staff(holder, Role.LEADER), opinion=opinion, text=text
+            )
 
 
 def _date_notifications(case_uuid: uuid.UUID, since: datetime, moment: datetime, ends_at: datetime) -> None:

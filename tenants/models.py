@@ -18,6 +18,54 @@ class AgencyKind(models.TextChoices):
     PORTAL = "portal", _("门户")
 
 
+class ReviewBody(models.Model):
+    """A body that decides review (复查, art. 35) or re-review (复核, art. 36) requests.
+
+    In the hall (``agency`` set) its decisions are taken by that agency's staff: the city government's
+    reviews by the bureau, which acts for it. Outside the hall (``agency`` empty: the province, a
+    复查复核委员会) the case is handed off with a notice and staff enter its result when it comes back.
+    ``above`` is the level above it, which re-reviews its review opinions (art. 36).
+    """
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    name_zh = models.CharField(_("中文名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        "Agency",
+        verbose_name=_("代为办理的单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="acts_for",
+    )
+    above = models.ForeignKey(
+        "self",
+        verbose_name=_("上一级机关（复核）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="below",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("复查复核机关")
+        verbose_name_plural = _("复查复核机关")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def in_hall(self) -> bool:
+        return self.agency_id is not None
+
+    def display_name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        english = (language or get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name_zh
+
+
 class Agency(TenantMixin):
     """An agency (机关/单位) with its own schema.
 
@@ -44,6 +92,16 @@ class Agency(TenantMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="parts",
+    )
+    # 上级机关: the body that reviews this agency's written replies (复查, 信访工作条例 art. 35). Set by
+    # the bureau, never by the agency itself: a body that picked its own reviewer could pick itself.
+    review_body = models.ForeignKey(
+        "ReviewBody",
+        verbose_name=_("复查机关"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",  # no reverse manager (the tenant manager has no stub type)
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,7 +35,7 @@ from cases.models import (
 )
 from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
-from tenants.models import Agency, AgencyKind, reported_unit_codes, the_bureau
+from tenants.models import Agency, AgencyKind, ReviewBody, reported_unit_codes, the_bureau
 
 PROTECTED_NAME = "（检举人信息受保护）"
 # How documents kept in agency schemas address a reporter (检举控告): never by name (arts. 30, 46).
@@ -155,24 +155,117 @@ def _reported_unit_of(case_uuid: uuid.UUID) -> frozenset[str]:
     return reported_unit_codes(vault.first() or "")
 
 
-def _review_body(case: Case) -> Agency:
-    """Who reviews (复查, 复核) for the level above: the bureau (arts. 35-36), unless the case is a report
-    against the bureau, which then may not see it again (art. 46): the discipline body (art. 30)."""
-    bureau = _bureau()
-    if bureau.code in _reported_unit(case):
-        return _discipline_body()
-    return bureau
+@dataclass(frozen=True)
+class Reviewer:
+    """The body that decides a review or re-review, and the hall agency whose staff decide for it
+    (None: the body is outside the hall; the case is handed off and its result entered on return)."""
+
+    body: ReviewBody
+    agency: Agency | None
+
+    @property
+    def outside(self) -> bool:
+        return self.agency is None
+
+    @property
+    def name(self) -> str:
+        return self.body.name_zh
+
+    @property
+    def told_as(self) -> str:
+        """The body as the petitioner is told: itself, and the hall agency that decides for it."""
+        agency = self.agency
+        if agency is None or agency.name_zh == self.name:
+            return self.name
+        if self.body.agency_id != agency.pk:  # the discipline body standing in (arts. 30, 46)
+            return agency.name_zh
+        return f"{self.name}（{agency.name_zh}承办）"
 
 
-def _require_reviewer(
-    actor: Actor, case: Case, holder: Agency, roles: frozenset[str] = DECIDING_ROLES
-) -> None:
-    reviewer = _review_body(case)
-    if reviewer.kind == AgencyKind.BUREAU:
-        _require_bureau(actor, roles)
+def review_body_of(agency: Agency) -> ReviewBody:
+    """An agency's 上级机关: the body that reviews its replies (art. 35), as the bureau configured it,
+    else the city's default for its kind."""
+    if agency.review_body_id is not None:
+        return ReviewBody.objects.select_related("agency", "above").get(pk=agency.review_body_id)
+    from tenants.city import DEFAULT_REVIEW_BODY
+
+    body = ReviewBody.objects.select_related("agency", "above").filter(
+        code=DEFAULT_REVIEW_BODY.get(agency.kind, "")
+    )
+    found = body.first()
+    if found is None:
+        raise HallError(
+            _("未设置%(agency)s的复查机关（上级机关）。") % {"agency": agency.name_zh},
+            code="no_review_body",
+            status=500,
+        )
+    return found
+
+
+def _deciding(body: ReviewBody, case: Case | None, excluded: set[str]) -> Reviewer:
+    """Who decides for ``body`` in the hall. The discipline body stands in for an agency that belongs
+    to the unit a report is against (arts. 30, 46); a body whose deciding agency already decided this
+    matter is left to the body itself, outside the hall: nobody decides twice (arts. 35-36)."""
+    agency = body.agency
+    if agency is not None and case is not None and agency.code in _reported_unit(case):
+        agency = _discipline_body()
+    if agency is not None and agency.code in excluded:
+        agency = None
+    return Reviewer(body, agency)
+
+
+def _handled_by(case: Case, holder: Agency | None) -> str:
+    return case.replied_by or (holder.code if holder is not None else "")
+
+
+def _review_body(case: Case, holder: Agency | None = None) -> Reviewer:
+    """Who reviews (复查, art. 35): the level above the body that handled the matter, as recorded when
+    the review was requested, or (before) as the handler's 上级机关 is configured now."""
+    handler = _handled_by(case, holder)
+    if case.review_body:
+        body = ReviewBody.objects.select_related("agency", "above").get(code=case.review_body)
     else:
-        _require_staff_of(actor, reviewer, roles)
-    _require_staff_of(actor, holder, roles)
+        agency = Agency.objects.get(code=handler) if handler else holder
+        if agency is None:
+            raise HallError(_("无法确定复查机关。"), code="no_review_body", status=500)
+        body = review_body_of(agency)
+    return _deciding(body, case, {handler} if handler else set())
+
+
+def _rereview_body(case: Case, holder: Agency | None = None) -> Reviewer:
+    """Who re-reviews (复核, art. 36): the level above the review body, never the reviewer nor the
+    handler."""
+    review = _review_body(case, holder)
+    if case.rereview_body:
+        body = ReviewBody.objects.select_related("agency", "above").get(code=case.rereview_body)
+    elif review.body.above_id is not None:
+        body = ReviewBody.objects.select_related("agency", "above").get(pk=review.body.above_id)
+    else:
+        raise HallError(
+            _("未设置%(body)s的上一级机关，无法确定复核机关。") % {"body": review.name},
+            code="no_rereview_body",
+            status=500,
+        )
+    excluded = {code for code in (_handled_by(case, holder), review.agency and review.agency.code) if code}
+    return _deciding(body, case, excluded)
+
+
+def review_chain_problems(agency: Agency) -> list[str]:
+    """What is wrong with the review chain of ``agency``'s replies: empty when review and re-review are
+    each decided by a different body, neither by the one that handled it (arts. 35-36). The settings
+    refuse a chain with problems; the procedure never relies on it being right (``_deciding``)."""
+    body = review_body_of(agency)
+    problems: list[str] = []
+    if body.agency_id == agency.pk:
+        problems.append(str(_("%(agency)s不能复查自己的处理意见。") % {"agency": agency.name_zh}))
+    above = body.above
+    if above is None:
+        problems.append(str(_("%(body)s没有上一级机关，无法复核。") % {"body": body.name_zh}))
+    elif above.pk == body.pk or (
+        above.agency_id is not None and above.agency_id in (agency.pk, body.agency_id)
+    ):
+        problems.append(str(_("复核机关不能是复查机关或原办理机关。")))
+    return problems
 
 
 # --- Locking, events, index -------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def recompute_deadlines(*, case_uuid: uuid.UUID) -> dict[str, tuple[date | None,
         if state == CaseState.REVIEWED and received:
             case.rereview_request_due = clocks.rereview_request_due(received)
         if state == CaseState.REREVIEW_REQUESTED and case.rereview_requested_at:
-            case.rereview_due = clocks.rereview_due(case.rereview_requested_at)
+            case.rereview_due = clocks.rereview_due(case.rereview_requested_at, case.hearing_days)  # art. 36
         moved = {
             name: (before[name], getattr(case, name))
             for name in _DEADLINE_FIELDS

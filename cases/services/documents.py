@@ -134,6 +134,7 @@ REPORTER_ADDRESSED_KINDS = frozenset(
         "not_accepted_by_bureau",
         "repeat_notice",
         "final_notice",
+        "referral_notice",
     }
 )
 

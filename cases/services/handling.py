@@ -184,6 +184,7 @@ def _write_reply(
     case.opinion = opinion
     case.reply_text = text.strip()
     case.replied_at = now
+    case.replied_by = holder.code  # its 上级机关 reviews it, never itself (art. 35)
     # Art. 35: the review window runs from the reply's delivery (cases.services.delivery).
     start_answer_window(case, answer="handling_opinion", published=now)
     if case.report_required:
@@ -199,7 +200,7 @@ def _write_reply(
             "outcome": opinion,
             # "自收到本意见书之日起30日内": the day is the delivery's, not known when it is issued.
             "review_deadline": "",
-            "review_agency": reviewer.name_zh if (reviewer := _review_body(case)).pk != holder.pk else "",
+            "review_agency": _review_body(case, holder).told_as,
         },
     )
     for upload in attachments:

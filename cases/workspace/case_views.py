@@ -279,6 +279,23 @@ def _scan(ctx: CaseContext, data: dict) -> actions.ScanInput:
     return actions.ScanInput(document_id=data["document"], upload=_store_upload(ctx.request, data["file"]))
 
 
+def _outside(ctx: CaseContext, data: dict) -> actions.OutsideResultInput:
+    return actions.OutsideResultInput(
+        opinion=data["opinion"],
+        text=data["text"],
+        decided_on=data["decided_on"],
+        delivered_on=data["delivered_on"],
+        number=data["number"],
+    )
+
+
+def _hint_outside(ctx: CaseContext, stage: str) -> str:
+    """Which body outside the hall decides, as the procedure recorded it (arts. 35-36)."""
+    case, holder = ctx.case, ctx.view.index.holder
+    body = services._review_body(case, holder) if stage == "review" else services._rereview_body(case, holder)
+    return _("由%(body)s办理（不在本大厅），收到其意见后在此登记。") % {"body": body.name}
+
+
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in [
@@ -449,6 +466,41 @@ ACTIONS: dict[str, Action] = {
             pgettext_lazy("workspace action", "出具复核意见（终结）"),
             forms.OpinionForm,
             _run("answer_rereview", _opinion, _say(lambda d: _("已出具复核意见，信访事项终结。"))),
+        ),
+        Action(
+            "enter_review_result",
+            pgettext_lazy("workspace action", "登记上级机关的复查意见"),
+            forms.OutsideResultForm,
+            _run("enter_review_result", _outside, _say(lambda d: _("已登记复查意见，并通知信访人。"))),
+            lambda c: _hint_outside(c, "review"),
+        ),
+        Action(
+            "enter_rereview_result",
+            pgettext_lazy("workspace action", "登记上级机关的复核意见（终结）"),
+            forms.OutsideResultForm,
+            _run("enter_rereview_result", _outside, _say(lambda d: _("已登记复核意见，信访事项终结。"))),
+            lambda c: _hint_outside(c, "rereview"),
+        ),
+        Action(
+            "schedule_hearing",
+            pgettext_lazy("workspace action", "安排听证"),
+            forms.HearingForm,
+            _run(
+                "schedule_hearing",
+                lambda c, d: actions.HearingInput(starts_on=d["starts_on"], place=d["place"]),
+                _say(lambda d: _("已安排听证并通知信访人。")),
+            ),
+            lambda c: _("听证所需时间不计入复核期限（第三十六条）。"),
+        ),
+        Action(
+            "close_hearing",
+            pgettext_lazy("workspace action", "记录并结束听证"),
+            forms.HearingRecordForm,
+            _run(
+                "close_hearing",
+                lambda c, d: actions.HearingRecordInput(ends_on=d["ends_on"], minutes=d["minutes"]),
+                _say(lambda d: _("听证已结束，复核期限已顺延。")),
+            ),
         ),
         Action(
             "decide_objection",

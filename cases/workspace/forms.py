@@ -69,6 +69,37 @@ class ReplyForm(OpinionForm):
         return cleaned
 
 
+def _date(label, *, required=True, help_text=""):
+    return BoundedDateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=help_text,
+        error_messages={
+            "required": _("请填写日期。"),
+            "invalid": _("请输入有效的日期，格式为 YYYY-MM-DD。"),
+        },
+    )
+
+
+class OutsideResultForm(OpinionForm):
+    """The opinion of a review body outside the hall, entered when it comes back (arts. 35-36)."""
+
+    decided_on = _date(_("意见日期"))
+    delivered_on = _date(_("送达信访人日期"), required=False, help_text=_("不填则为今天。"))
+    number = forms.CharField(label=_("文号（可选）"), required=False, max_length=60)
+
+
+class HearingForm(ActionForm):
+    starts_on = _date(_("听证日期"))
+    place = forms.CharField(label=_("听证地点"), required=False, max_length=200)
+
+
+class HearingRecordForm(ActionForm):
+    ends_on = _date(_("听证结束日期"))
+    minutes = forms.CharField(label=_("听证笔录要点"), required=False, widget=LONG_TEXTAREA)
+
+
 class LawfulChannelForm(ActionForm):
     channel = forms.ChoiceField(
         label=_("法定途径"), choices=_blank(_("请选择")) + list(LawfulChannel.choices), required=False
@@ -251,6 +282,15 @@ class TemplateForm(forms.Form):
         label=_("处理意见"), choices=_blank(_("请选择")) + list(HandlingOpinion.choices), required=False
     )
     body = forms.CharField(label=_("答复正文"), required=False, widget=LONG_TEXTAREA)
+
+
+class ReviewBodyForm(forms.Form):
+    agency = forms.CharField(widget=forms.HiddenInput)
+    body = forms.ChoiceField(label=_("复查机关（上级机关）"))
+
+    def __init__(self, *args, bodies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].choices = [(b.code, b.name_zh) for b in bodies]
 
 
 class ResponsibilitiesForm(forms.Form):

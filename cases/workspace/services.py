@@ -15,7 +15,7 @@ from accounts.models import Membership, Role, User
 from cases.models import HandlingOpinion
 from cases.workspace.models import ReplyTemplate
 from config.errors import Forbidden, HallError, NotFound
-from tenants.models import Agency, AgencyKind
+from tenants.models import Agency, AgencyKind, ReviewBody
 
 ADMIN_ROLES = frozenset({Role.ADMIN})
 TEMPLATE_KEEPERS = frozenset({Role.ADMIN, Role.LEADER})
@@ -145,4 +145,36 @@ def update_responsibilities(
         row.keywords = joined
         row.save(update_fields=["responsibilities", "keywords"])
     agency.responsibilities, agency.keywords = row.responsibilities, row.keywords
+    return row
+
+
+# --- The review hierarchy (信访工作条例 arts. 35-36) -----------------------------------------------------
+
+
+def set_review_body(*, acting_user: User, bureau: Agency, agency: Agency, body_code: str) -> Agency:
+    """Set which body reviews ``agency``'s replies (its 上级机关, art. 35).
+
+    The bureau's administrator sets it for every agency, never an agency for itself: a body that chose
+    its own reviewer could choose itself or a friendly one. A chain in which any body would review or
+    re-review its own decision is refused (arts. 35-36).
+    """
+    from cases.services import review_chain_problems
+
+    if bureau.kind != AgencyKind.BUREAU:
+        raise Forbidden(_("复查机关由信访局设置。"), code="bureau_required")
+    _require_role(acting_user, bureau, ADMIN_ROLES)
+    body = ReviewBody.objects.filter(code=body_code).first()
+    if body is None:
+        raise HallError(
+            _("请选择复查机关。"), code="invalid_review_body", fields={"body": _("请选择复查机关。")}
+        )
+    with transaction.atomic():
+        row = Agency.objects.select_for_update().get(pk=agency.pk)
+        row.review_body = body
+        problems = review_chain_problems(row)
+        if problems:
+            raise HallError("；".join(problems), code="self_review", fields={"body": "；".join(problems)})
+        # An update, not save(): the bureau's request runs in the bureau's schema, and django-tenants
+        # refuses to save another tenant's row from there.
+        Agency.objects.filter(pk=row.pk).update(review_body=body)
     return row

@@ -20,15 +20,47 @@ from cases.workspace.common import (
 from cases.workspace.models import ReplyTemplate
 from config.errors import HallError
 from config.hall_request import HallRequest
-from tenants.models import Agency
+from tenants.models import Agency, AgencyKind, ReviewBody
 
 # --- Settings (the agency's own administrator) ---------------------------------------------------
+
+
+def _review_rows(tenant: Agency, is_admin: bool) -> list[dict]:
+    """The review hierarchy: every agency's 复查机关 and 复核机关 for the bureau's administrator, who sets
+    them; this agency's own for anyone else (shown, never set by itself, arts. 35-36)."""
+    from cases.services import review_body_of, review_chain_problems
+
+    bodies = list(ReviewBody.objects.select_related("agency", "above"))
+    if tenant.kind == AgencyKind.BUREAU and is_admin:
+        agencies = [a for a in Agency.objects.filter(is_active=True) if a.is_case_holder]
+    elif tenant.is_case_holder:
+        agencies = [tenant]
+    else:
+        return []
+    rows = []
+    for agency in agencies:
+        body = review_body_of(agency)
+        rows.append(
+            {
+                "agency": agency,
+                "body": body,
+                "above": body.above,
+                "problems": review_chain_problems(agency),
+                "form": forms.ReviewBodyForm(
+                    initial={"agency": agency.code, "body": body.code}, bodies=bodies
+                )
+                if tenant.kind == AgencyKind.BUREAU and is_admin
+                else None,
+            }
+        )
+    return rows
 
 
 def _settings_page(request: HallRequest[Agency], *, status: int = 200, **forms_given) -> HttpResponse:
     tenant = request.tenant
     is_admin = Role.ADMIN in request.agency_roles
     context = {
+        "review_rows": _review_rows(tenant, is_admin),
         "is_admin": is_admin,
         "members": list(ws_selectors.members(tenant)) if is_admin else [],
         "member_form": forms_given.get("member_form")
@@ -104,6 +136,29 @@ def responsibilities(request: HallRequest[Agency]) -> HttpResponse:
             messages.success(request, _("已保存职责范围和分流关键词。"))
             return redirect("workspace:settings")
     return _settings_page(request, status=status, responsibilities_form=form)
+
+
+@staff_required("admin")
+@require_POST
+def review_body(request: HallRequest[Agency]) -> HttpResponse:
+    """The bureau's administrator sets an agency's 复查机关 (arts. 35-36)."""
+    form = forms.ReviewBodyForm(request.POST, bodies=ReviewBody.objects.all())
+    agency = Agency.objects.filter(code=request.POST.get("agency", ""), is_active=True).first()
+    if not form.is_valid() or agency is None or not agency.is_case_holder:
+        messages.error(request, _("请选择复查机关。"))
+        return _settings_page(request, status=400)
+    try:
+        ws_services.set_review_body(
+            acting_user=request.user,
+            bureau=request.tenant,
+            agency=agency,
+            body_code=form.cleaned_data["body"],
+        )
+    except HallError as exc:
+        messages.error(request, str(exc))
+        return _settings_page(request, status=exc.status)
+    messages.success(request, _("已保存%(agency)s的复查机关。") % {"agency": agency.name_zh})
+    return redirect("workspace:settings")
 
 
 @staff_required("admin", "leader")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/seal/", seal_views.seal_settings, name="seal"),
     path("settings/seal/remove/", seal_views.seal_remove, name="seal_remove"),
     path("settings/seal/image/", seal_views.seal_image, name="seal_image"),
+    path("settings/review-body/", settings_views.review_body, name="review_body"),
     path("settings/responsibilities/", settings_views.responsibilities, name="responsibilities"),
     path("settings/templates/new/", settings_views.template_edit, name="template_new"),
     path("settings/templates/<int:template_id>/", settings_views.template_edit, name="template_edit"),

@@ -17,6 +17,7 @@ class DocumentKind(models.TextChoices):
     COMPLETION_REPORT = "completion_report", _("办结报告")
     REPEAT_NOTICE = "repeat_notice", _("重复信访告知书")
     FINAL_NOTICE = "final_notice", _("不再受理告知书")
+    REFERRAL_NOTICE = "referral_notice", _("移送复查（复核）告知书")
 
 
 class DocumentSequence(models.Model):

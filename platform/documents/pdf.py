@@ -207,6 +207,17 @@ def _final_notice(f: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _referral_notice(f: Mapping[str, str]) -> list[str]:
+    # The body that decides is outside the hall (the province, a 复查复核委员会): the request goes there.
+    article = "三十六" if f["step"] == "复核" else "三十五"
+    return [
+        f"{_subject(f)}，您提出的{f['step']}请求本机关已收悉。依照《信访工作条例》第{article}条的规定，"
+        f"{f['step']}由{f['review_body']}办理，本机关已于{f['referred_on']}将您的请求及全部材料移送该机关。",
+        f"{f['review_body']}将依法出具{f['step']}意见；意见送达后，本机关将在网上信访大厅登记，"
+        "您可以凭信访件编号随时查询。",
+    ]
+
+
 @dataclass(frozen=True)
 class Layout:
     title: str
@@ -233,6 +244,9 @@ LAYOUTS: dict[str, Layout] = {
     ),
     DocumentKind.REPEAT_NOTICE: Layout("重复信访告知书", ("original",), _repeat_notice),
     DocumentKind.FINAL_NOTICE: Layout("不再受理告知书", ("original", "reason"), _final_notice),
+    DocumentKind.REFERRAL_NOTICE: Layout(
+        "信访事项移送复查（复核）告知书", ("step", "review_body", "referred_on"), _referral_notice
+    ),
     DocumentKind.COMPLETION_REPORT: Layout(
         "信访事项办结报告",
         ("to_agency", "opinion", "outcome"),

@@ -31,6 +31,7 @@ KIND_CHARACTERS: dict[str, str] = {
     DocumentKind.COMPLETION_REPORT: "结",
     DocumentKind.REPEAT_NOTICE: "重",
     DocumentKind.FINAL_NOTICE: "不再",
+    DocumentKind.REFERRAL_NOTICE: "移",
 }
 
 

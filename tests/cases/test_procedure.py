@@ -61,6 +61,14 @@ def build(scenario: str, p) -> object:
         )
         return _forward(report, p["clerk"], bureau, a)
     result = p["file_petition"]()
+    citizen = Actor.citizen(p["citizen"])
+    if scenario == "referred_review":
+        # The bureau replied directly: its 上级机关 is outside the hall; the request is handed off there.
+        services.reply_directly(
+            case_uuid=result.case_uuid, actor=staff(p["clerk"], bureau), opinion="explain", text=REPLY
+        )
+        services.request_review(case_uuid=result.case_uuid, actor=citizen, reason=REASON)
+        return result
     if scenario == "submitted":
         return result
     if scenario == "linked":
@@ -117,20 +125,43 @@ def build(scenario: str, p) -> object:
         elif scenario != "accepted":
             _reply(result, p["handler_a"], a)
             reached = ["replied", "review_requested", "reviewed", "rereview_requested", "closed"]
-            citizen = Actor.citizen(p["citizen"])
+            if scenario in ("rereview_in_hall", "hearing_scheduled"):
+                _rereview_in_hall(b)
+                scenario = "rereview_requested"
+                hearing = result.case_uuid if p["hearing"] else None
+            else:
+                hearing = None
             steps = [
                 lambda: services.request_review(case_uuid=uuid, actor=citizen, reason=REASON),
                 lambda: services.answer_review(
                     case_uuid=uuid, actor=staff(p["clerk"], bureau), opinion="explain", text=REPLY
                 ),
                 lambda: services.request_rereview(case_uuid=uuid, actor=citizen, reason=REASON),
-                lambda: services.answer_rereview(
-                    case_uuid=uuid, actor=staff(p["bureau_leader"], bureau), opinion="explain", text=REPLY
+                # The city government's level above is the province, outside the hall: its result is
+                # entered by the bureau, which holds the case (art. 36).
+                lambda: services.enter_rereview_result(
+                    case_uuid=uuid,
+                    actor=staff(p["clerk"], bureau),
+                    opinion="explain",
+                    text=REPLY,
+                    decided_on=clock.today(),
                 ),
             ]
             for step in steps[: reached.index(scenario)]:
                 step()
+            if hearing is not None:
+                services.schedule_hearing(
+                    case_uuid=uuid, actor=staff(p["handler_b"], b), starts_on=clock.today(), place="听证室"
+                )
     return result
+
+
+def _rereview_in_hall(agency):
+    """A city whose level above the city government is in the hall (``agency`` decides for it)."""
+    from tenants.models import ReviewBody
+
+    above = ReviewBody.objects.create(code="test-above", name_zh="测试复核机关", agency=agency)
+    ReviewBody.objects.filter(code="smx-gov").update(above=above)
 
 
 SCENARIOS = [
@@ -152,6 +183,9 @@ SCENARIOS = [
     "reporter",
     "linked",
     "letter_replied",
+    "referred_review",
+    "rereview_in_hall",
+    "hearing_scheduled",
 ]
 
 
@@ -206,6 +240,11 @@ def _call(name: str, actor: Actor, case_uuid, p, index: CaseIndex, other_trackin
         "close": {},
         "answer_review": opinion,
         "answer_rereview": opinion,
+        "enter_review_result": {**opinion, "decided_on": clock.today()},
+        "enter_rereview_result": {**opinion, "decided_on": clock.today()},
+        "schedule_hearing": {"starts_on": clock.today(), "place": "听证室"},
+        "close_hearing": {"ends_on": clock.today(), "minutes": REPLY},
+        "decline_review": {},
         "identity": {"purpose": "核实举报线索"},
         "evaluate": {"satisfaction": "satisfied"},
         "request_review": {"reason": REASON},
@@ -286,6 +325,7 @@ def _answer(refusal: procedure.Refusal | None) -> tuple[str, str]:
 def test_the_declaration_the_services_the_workspace_and_the_api_agree(
     scenario, people, host_client, portal_client
 ):
+    people["hearing"] = scenario == "hearing_scheduled"
     result = build(scenario, people)
     other = people["file_petition"](
         user=people["other_citizen"],
@@ -364,6 +404,7 @@ def test_the_declaration_the_services_the_workspace_and_the_api_agree(
                 "evaluate": page.context["can_evaluate"],
                 "request_review": page.context["review_open"],
                 "request_rereview": page.context["rereview_open"],
+                "decline_review": page.context["can_decline"],
             }
             for name, refusal in declared.items():
                 if shown[name] != (refusal is None):

@@ -25,6 +25,7 @@ from cases import services
 from cases.index.models import CaseIndex, ProtectedIdentity, ReporterDocument
 from cases.models import Attachment, Case, CaseEvent, Document
 from cases.services import Actor, PetitionerInput, PetitionInput
+from config import clock
 from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency, reported_unit_codes
 from tests.cases.conftest import load_case, staff
@@ -97,7 +98,9 @@ def _file_report(user, agency, reported, *, ip=None, title="检举某单位工�
 
 
 def _reply_and_review_to_the_end(case_uuid, *, reporter, holder_staff, reviewer, reviewer_leader):
-    """Accept (when not yet), reply, rate, ask for review and re-review, and answer both."""
+    """Accept (when not yet), reply, rate, ask for review and re-review, and answer both: in the hall by
+    the body above (``reviewer``, ``reviewer_leader``), or, when that body is outside the hall, by the
+    holder entering its opinion (arts. 35-36)."""
     case = load_case(case_uuid)
     if case.state in ("received", "signed"):
         if case.state == "received":
@@ -107,13 +110,26 @@ def _reply_and_review_to_the_end(case_uuid, *, reporter, holder_staff, reviewer,
     me = Actor.citizen(reporter, ip="198.51.100.23")
     services.evaluate_case(case_uuid=case_uuid, actor=me, satisfaction="unsatisfied", comment="处理太轻")
     services.request_review(case_uuid=case_uuid, actor=me, reason="处理结果不能令人信服")
-    services.answer_review(
-        case_uuid=case_uuid, actor=reviewer, opinion="support", text="经复查，原处理意见正确，予以维持。"
-    )
+    review_outside = services._review_body(load_case(case_uuid)).outside
+    text = "经复查，原处理意见正确，予以维持。"
+    if review_outside:
+        services.enter_review_result(
+            case_uuid=case_uuid, actor=holder_staff, opinion="support", text=text, decided_on=clock.today()
+        )
+    else:
+        services.answer_review(case_uuid=case_uuid, actor=reviewer, opinion="support", text=text)
     services.request_rereview(case_uuid=case_uuid, actor=me, reason="仍然不服复查意见")
-    services.answer_rereview(
-        case_uuid=case_uuid, actor=reviewer_leader, opinion="support", text="经复核，复查意见正确，予以维持。"
-    )
+    text = "经复核，复查意见正确，予以维持。"
+    if services._rereview_body(load_case(case_uuid)).outside:
+        services.enter_rereview_result(
+            case_uuid=case_uuid,
+            actor=holder_staff if review_outside else reviewer,
+            opinion="support",
+            text=text,
+            decided_on=clock.today(),
+        )
+    else:
+        services.answer_rereview(case_uuid=case_uuid, actor=reviewer_leader, opinion="support", text=text)
 
 
 def _agency_values():
@@ -440,7 +456,11 @@ def test_a_report_against_the_bureau_is_reviewed_by_the_discipline_body_never_th
         services.answer_review(
             case_uuid=result.case_uuid, actor=staff(clerk, bureau), opinion="support", text=REPLY
         )
-    services.answer_review(case_uuid=result.case_uuid, actor=jjw, opinion="support", text=REPLY)
+    # The discipline body handled it, so the level above it reviews (中共河南省纪委监委, outside the
+    # hall): the discipline body enters that opinion; the bureau never sees the case (arts. 35, 46).
+    services.enter_review_result(
+        case_uuid=result.case_uuid, actor=jjw, opinion="support", text=REPLY, decided_on=clock.today()
+    )
     with schema_context(bureau.schema_name):
         assert not Case.objects.filter(pk=result.case_uuid).exists()
     # The handling opinion never points the reporter to the bureau for review.

@@ -2,6 +2,7 @@
 (arts. 30, 46)."""
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cases import services
@@ -51,20 +52,24 @@ def test_after_rereview_the_same_facts_are_not_accepted(file_petition, citizen, 
         text="经查，物业收费符合合同约定，不予支持。",
     )
     services.request_review(case_uuid=first.case_uuid, actor=Actor.citizen(citizen), reason="对处理意见不服")
-    services.answer_review(
+    # The bureau replied itself: the level above it (outside the hall) reviews and re-reviews, and the
+    # bureau enters their opinions (arts. 35-36).
+    services.enter_review_result(
         case_uuid=first.case_uuid,
         actor=staff(clerk, bureau),
         opinion="not_support",
         text="经复查，维持原处理意见，不予支持。",
+        decided_on=timezone.localdate(),
     )
     services.request_rereview(
         case_uuid=first.case_uuid, actor=Actor.citizen(citizen), reason="对复查意见不服"
     )
-    services.answer_rereview(
+    services.enter_rereview_result(
         case_uuid=first.case_uuid,
         actor=staff(bureau_leader, bureau),
         opinion="not_support",
         text="经复核，维持复查意见，本事项终结。",
+        decided_on=timezone.localdate(),
     )
     again = file_petition()
     assert again.state == CaseState.NOT_ACCEPTED

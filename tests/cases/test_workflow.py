@@ -265,7 +265,15 @@ def test_evaluate_refused_before_reply(accepted, citizen):
         )
 
 
-def test_review_then_rereview_terminates(replied, citizen, clerk, bureau_leader, bureau):
+def test_review_then_rereview_terminates(
+    replied, citizen, clerk, bureau_leader, bureau, agency_b, handler_b, leader_b
+):
+    # Re-review by the level above the reviewer (art. 36): a city whose level above the city government
+    # decides in the hall (agency_b acts for it); the bureau, which reviewed, may not re-review.
+    from tenants.models import ReviewBody
+
+    above = ReviewBody.objects.create(code="test-above", name_zh="测试复核机关", agency=agency_b)
+    ReviewBody.objects.filter(code="smx-gov").update(above=above)
     services.request_review(
         case_uuid=replied.case_uuid, actor=Actor.citizen(citizen), reason="对退费金额不服"
     )
@@ -280,22 +288,24 @@ def test_review_then_rereview_terminates(replied, citizen, clerk, bureau_leader,
     services.request_rereview(
         case_uuid=replied.case_uuid, actor=Actor.citizen(citizen), reason="仍然不服复查意见"
     )
-    with pytest.raises(Forbidden):  # the re-review opinion is a leader's
-        services.answer_rereview(
-            case_uuid=replied.case_uuid,
-            actor=staff(clerk, bureau),
-            opinion="support",
-            text="经复核，维持复查意见，本事项终结。",
-        )
+    assert CaseIndex.objects.get(case_uuid=replied.case_uuid).holder == agency_b
+    for not_allowed in (staff(bureau_leader, bureau), staff(handler_b, agency_b)):
+        with pytest.raises(Forbidden):  # never the reviewer; and the re-review opinion is a leader's
+            services.answer_rereview(
+                case_uuid=replied.case_uuid,
+                actor=not_allowed,
+                opinion="support",
+                text="经复核，维持复查意见，本事项终结。",
+            )
     services.answer_rereview(
         case_uuid=replied.case_uuid,
-        actor=staff(bureau_leader, bureau),
+        actor=staff(leader_b, agency_b),
         opinion="support",
         text="经复核，维持复查意见，本事项终结。",
     )
     case = load_case(replied.case_uuid)
     assert case.state == CaseState.TERMINATED and not case.is_open
-    kinds = [d.kind for d in in_schema(bureau, Document, case_id=replied.case_uuid)]
+    kinds = [d.kind for d in in_schema(agency_b, Document, case_id=replied.case_uuid)]
     assert "review_opinion" in kinds and "rereview_opinion" in kinds and "handling_opinion" in kinds
 
 
@@ -324,14 +334,18 @@ def test_rereview_refused_without_a_review(replied, citizen):
         )
 
 
-def test_close_waits_for_the_review_window_unless_satisfied(replied, handler_a, agency_a, citizen):
+def test_close_waits_for_the_review_window_whatever_the_rating(replied, handler_a, agency_a, citizen):
+    # 信访工作条例 art. 35: a rating, even 满意, waives nothing; the petitioner's own word closes it.
     with pytest.raises(InvalidTransition) as caught:
         services.close_case(case_uuid=replied.case_uuid, actor=staff(handler_a, agency_a))
     assert caught.value.code == "window_open"
     services.evaluate_case(
         case_uuid=replied.case_uuid, actor=Actor.citizen(citizen), satisfaction="satisfied"
     )
-    services.close_case(case_uuid=replied.case_uuid, actor=staff(handler_a, agency_a))
+    with pytest.raises(InvalidTransition) as caught:
+        services.close_case(case_uuid=replied.case_uuid, actor=staff(handler_a, agency_a))
+    assert caught.value.code == "window_open"
+    services.decline_review(case_uuid=replied.case_uuid, actor=Actor.citizen(citizen))
     assert CaseIndex.objects.get(case_uuid=replied.case_uuid).state == CaseState.CLOSED
 
 

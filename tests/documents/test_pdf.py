@@ -99,6 +99,10 @@ CASES = {
         },
         ["信访人张爱丽", "已约谈当事单位并整改到位。", "予以支持", "三信交〔2026〕7号", "特此报告"],
     ),
+    DocumentKind.REFERRAL_NOTICE: (
+        {"step": "复核", "review_body": "河南省人民政府", "referred_on": "2026年11月26日"},
+        ["河南省人民政府", "复核", "第三十六条", "移送", "复核意见"],
+    ),
 }
 
 ADDRESSEE = {DocumentKind.ASSIGNMENT_ORDER: "target_agency", DocumentKind.COMPLETION_REPORT: "to_agency"}
