@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 from cases.index.models import CaseIndex
 
@@ -70,3 +71,24 @@ def enqueue_due_digests(today: str | None = None) -> int:
             n=listing,
         )
     return len(per_agency)
+
+
+@shared_task(
+    name="cases.tasks.sweep_agency",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def sweep_agency(agency_id: int, day: str, index_ids: list[int]) -> dict[str, list]:
+    """One agency's batch of the daily sweep (enqueued by cases.oversight.tasks.sweep_deadlines): one
+    transaction, so a worker lost midway leaves nothing and the redelivered task does it all once."""
+    from datetime import date
+
+    from django.db import connection
+
+    from cases.services.sweep import sweep_batch
+
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
+    return sweep_batch(agency_id=agency_id, today=date.fromisoformat(day), index_ids=index_ids)
