@@ -606,8 +606,9 @@ CLOCKS: tuple[Clock, ...] = (
         label=_("复核"),
     ),
     # The agency's answer to a 催办 or 督办单 by the day the order set (ch. 6, 督查督办; the oversight
-    # body's own order): reminded and flagged, never escalated by the sweep (the order is the escalation).
-    Clock("supervision", "supervision_due", None, "holder", "督办", label=_("督办反馈")),
+    # body's own order, a few working days): reminded the working day before, flagged, never escalated
+    # by the sweep (the order is the escalation).
+    Clock("supervision", "supervision_due", None, "holder", "督办", remind_before=1, label=_("督办反馈")),
     # arts. 35-36: the petitioner's windows; once one has run out unused the case closes.
     Clock(
         "review_request",

@@ -69,12 +69,14 @@ def lead(clock: Clock) -> int:
 
 
 def reminder_day(calendar: WorkCalendar, due: date, days: int) -> date:
-    """The first day on which at most ``days`` working days are left before ``due`` (inclusive)."""
+    """The first day from which at most ``days`` working days are left: working days after it, up to
+    and including ``due`` (02-26 for a deadline on 03-02 2026 with 3 days: 02-27, the make-up 02-28,
+    03-02)."""
     day, left = due, 0
     for _step in range(400):
         left += calendar.is_working_day(day)
         if left > days:
-            return day + timedelta(days=1)
+            return day
         day -= timedelta(days=1)
     return day
 
@@ -396,9 +398,13 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                 result.closed.append(row.tracking_number)
 
         result.alerts.extend((row.tracking_number, step.clock, step.action) for row, step in done)
-        _move_sweep_next(rows, planned, {r.case_uuid for r in closes})
         if items:
-            refresh_supervision_due([r.case_uuid for r in escalated_rows])
+            refresh_supervision_due([r.case_uuid for r in escalated_rows], bring_forward=False)
+            # The answer just ordered is a clock of its own: the next day is counted with it.
+            for row, item in zip(escalated_rows, items, strict=True):
+                row.supervision_due = min(d for d in (row.supervision_due, item.answer_due) if d)
+                planned[row.pk] = (planned[row.pk][0], plan_row(row, today, calendar)[1])
+        _move_sweep_next(rows, planned, {r.case_uuid for r in closes})
         _tell_agency(agency_id, today, done, items)
     return result.as_dict()
 
@@ -426,26 +432,26 @@ def _move_sweep_next(rows: list[CaseIndex], planned: dict, closed: set) -> None:
         )
 
 
-def refresh_supervision_due(case_uuids: list) -> None:
+def refresh_supervision_due(case_uuids: list, *, bring_forward: bool = True) -> None:
     """Set ``supervision_due`` on these rows to the earliest unanswered 催办/督办单 answer, and bring
     ``sweep_next`` forward to it (one statement)."""
     from cases.oversight.models import SupervisionItem
 
     if not case_uuids:
         return
-    days = 2 * settings.HALL_SWEEP_REMINDER_WORKING_DAYS + _REST_SPAN_DAYS
+    days = 2 * settings.HALL_SWEEP_REMINDER_WORKING_DAYS + _REST_SPAN_DAYS if bring_forward else None
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {CaseIndex._meta.db_table} AS i SET supervision_due = s.due,"  # noqa: S608
-            " sweep_next = CASE WHEN s.due IS NULL THEN i.sweep_next"
-            "   ELSE LEAST(i.sweep_next, s.due - %s) END"
+            " sweep_next = CASE WHEN s.due IS NULL OR %s::int IS NULL THEN i.sweep_next"
+            "   ELSE LEAST(i.sweep_next, s.due - %s::int) END"
             " FROM (SELECT u.id, (SELECT min(answer_due) FROM "
             f"{SupervisionItem._meta.db_table} AS t"
             "   WHERE t.answered_at IS NULL AND t.cases @> jsonb_build_array("
             "     jsonb_build_object('uuid', u.case_uuid::text))) AS due"
             f"   FROM {CaseIndex._meta.db_table} AS u WHERE u.case_uuid = ANY(%s::uuid[])) AS s"
             " WHERE i.id = s.id",
-            [days, [str(u) for u in case_uuids]],
+            [days, days, [str(u) for u in case_uuids]],
         )
 
 
