@@ -578,7 +578,7 @@ CLOCKS: tuple[Clock, ...] = (
     # is in. The CaseIndex column comes with the assignment work; until it exists the sweep skips it.
     Clock(
         "assignment",
-        "assignment_due",
+        "report_due",
         (CaseState.RECEIVED, CaseState.SIGNED, CaseState.ACCEPTED, CaseState.REPLIED),
         "holder",
         "22",

@@ -248,7 +248,7 @@ def _append_event(
     return event
 
 
-def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
+def _sync_index(index: CaseIndex, case: Case, holder: Agency, *, save: bool = True) -> None:
     due, due_kind = clocks.next_due(case)
     index.holder = holder
     index.state = case.state
@@ -285,7 +285,8 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
 
     # Any change may start or stop a clock: the sweep looks at the row again from this day.
     index.sweep_next = sweep_from(index)
-    index.save()
+    if save:  # the sweep saves the rows it closed in one statement
+        index.save()
 
 
 def _notify(index: CaseIndex, event_kind: str) -> None:

@@ -15,7 +15,8 @@ How it runs (Celery beat, cases.oversight.tasks.sweep_deadlines):
    notice per agency, closes, and ``sweep_next`` moved past what was done. Run twice → one effect;
    interrupted → rolled back whole, and the re-run ends the same.
 3. Steady state: a row flagged and escalated has nothing left (``sweep_next`` NULL) and is never read
-   again until a write changes its clocks (``_sync_index`` sets ``sweep_next`` from ``sweep_from``).
+   again until a write changes its clocks (``_sync_index`` sets ``sweep_next`` from ``sweep_from``);
+   a quiet row is read first on its reminder day.
 
 ``sweep_case_by_case`` is the reference: every open row, every clock, one case at a time through the
 ordinary services. The tests check that the batched sweep does exactly what it does.
@@ -34,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
@@ -50,7 +52,8 @@ log = logging.getLogger(__name__)
 
 Action = ClockAlert.Action
 # The longest a reminder lead can stretch in calendar days: its working days, the weekends between
-# them and the longest run of public holidays (春节, 国庆: 8-9 days with their weekends).
+# them and the longest run of public holidays (春节, 国庆: 8-9 days with their weekends). A bound used
+# where SQL brings ``sweep_next`` forward without the calendar.
 _REST_SPAN_DAYS = 12
 
 
@@ -81,14 +84,18 @@ def reminder_day(calendar: WorkCalendar, due: date, days: int) -> date:
     return day
 
 
-def sweep_from(row) -> date | None:
-    """A day no later than the first on which the sweep may have something to do on ``row``; no
-    calendar read (every write calls it), so a lead in working days is stretched to a safe bound."""
+def sweep_from(row, calendar: WorkCalendar | None = None) -> date | None:
+    """The first day on which the sweep has something to do on ``row``: the earliest reminder day or
+    day after a deadline of its running clocks (every write sets it; None: no clock runs)."""
     days = []
     for clock in clocks():
         if clock.runs_on(row):
             due = getattr(row, clock.due_field)
-            days.append(due - timedelta(days=2 * lead(clock) + _REST_SPAN_DAYS) if lead(clock) else due)
+            if lead(clock):
+                calendar = calendar or current_calendar()
+                days.append(reminder_day(calendar, due, lead(clock)))
+            else:
+                days.append(due + timedelta(days=1))
     return min(days) if days else None
 
 
@@ -227,66 +234,88 @@ def _insert_alerts(rows: list[tuple[uuid.UUID, int, str, date, str]], today: dat
     return {(case_uuid, clock, due, action) for case_uuid, clock, due, action in new}
 
 
-def _append_events(
-    cases: list[Case], kind: str, *, agency_code: str, payload: dict[uuid.UUID, tuple]
-) -> None:
-    """One hash-chained event per case (``payload``: case uuid → (message, changes)), in two statements;
-    the caller holds the case rows' locks, so the sequence numbers cannot race."""
-    if not cases:
+@dataclass(frozen=True)
+class NewEvent:
+    case: Case
+    kind: str
+    agency_code: str
+    message: Any
+    changes: dict
+
+
+def _append_events(events: list[NewEvent]) -> None:
+    """Hash-chained events in two statements (the last of each case's chain, then one insert), in the
+    order given; the caller holds the case rows' locks, so the sequence numbers cannot race."""
+    if not events:
         return
     last: dict[uuid.UUID, tuple[int, str]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT ON (case_id) case_id, seq, hash FROM {CaseEvent._meta.db_table}"  # noqa: S608
             " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
-            [[c.pk for c in cases]],
+            [list({e.case.pk for e in events})],
         )
         for case_id, seq, digest in cursor.fetchall():
             last[case_id] = (seq, digest)
     actor_uuid, actor_name, actor_role = _actor_label(Actor.system())
     at = _now()
-    events = []
-    for case in cases:
-        seq, prev_hash = last.get(case.pk, (0, GENESIS))
-        message, changes = payload[case.pk]
+    rows = []
+    for new in events:
+        seq, prev_hash = last.get(new.case.pk, (0, GENESIS))
         event = CaseEvent(
-            case=case,
+            case=new.case,
             seq=seq + 1,
-            kind=kind,
+            kind=new.kind,
             at=at,
-            agency_code=agency_code,
+            agency_code=new.agency_code,
             actor_uuid=actor_uuid,
             actor_name=actor_name,
             actor_role=actor_role,
-            changes=json.loads(json.dumps(changes, default=str)),
-            message=str(message),
-            visible_to_citizen=kind != EventKind.SUPERVISION,
+            changes=json.loads(json.dumps(new.changes, default=str)),
+            message=str(new.message),
+            visible_to_citizen=new.kind != EventKind.SUPERVISION,
             prev_hash=prev_hash,
         )
         event.hash = event_digest(event, prev_hash)
-        events.append(event)
-    CaseEvent.objects.bulk_create(events)
+        last[new.case.pk] = (event.seq, event.hash)
+        rows.append(event)
+    CaseEvent.objects.bulk_create(rows)
+
+
+# The index columns a close changes (the rest of _sync_index's columns stay as they were).
+_CLOSE_FIELDS = ("state", "is_open", "closed_at", "next_due", "next_due_kind", "sweep_next", "updated_at")
 
 
 def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[str, list]:
-    """Do what is due today on these rows of one agency (one transaction; see the module docstring)."""
+    """Do what is due today on these rows of one agency (one transaction; see the module docstring).
+
+    The public reads and writes come first, then one visit to the agency's schema, then the index:
+    each step a statement or two for the whole batch."""
     from cases.oversight.models import SupervisionItem
-    from tenants.models import Agency
+    from tenants.models import Agency, AgencyKind
 
     result = SweepResult()
-    calendar = current_calendar()
     system = Actor.system()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        agency = Agency.objects.get(pk=agency_id)
+        calendar = current_calendar()
+        agencies = list(
+            Agency.objects.filter(Q(pk=agency_id) | Q(kind=AgencyKind.OVERSIGHT, is_active=True)).order_by(
+                "sort_order"
+            )
+        )
+        agency = next(a for a in agencies if a.pk == agency_id)
+        issuer = next((a for a in agencies if a.kind == AgencyKind.OVERSIGHT), None)
         # The rows as they are now (a case written since the plan is judged on its new state), locked
-        # in case_uuid order as every multi-case change locks them.
+        # in case_uuid order as every multi-case change locks them: the services lock the index row
+        # first, so nothing changes these cases until we commit.
         rows = list(
             CaseIndex.objects.select_for_update()
             .filter(id__in=index_ids, holder_id=agency_id, is_open=True)
             .order_by("case_uuid")
         )
+        for row in rows:
+            row.holder = agency
         planned = {row.pk: plan_row(row, today, calendar) for row in rows}
-        issuer = _oversight()
         escalating = [r.case_uuid for r in rows if any(s.escalation for s in planned[r.pk][0])]
         hidden = _hidden_from_oversight(issuer, escalating)
         fired = (
@@ -298,104 +327,104 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
             if escalating
             else set()
         )
-        closing = [r for r in rows if any(s.action == Action.CLOSED for s in planned[r.pk][0])]
-        touched = {r.case_uuid for r in closing} | (set(escalating) - hidden)
-        with schema_context(agency.schema_name):
-            cases = (
-                {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=touched).order_by("pk")}
-                if touched
-                else {}
-            )
         wanted: list[tuple[uuid.UUID, int, str, date, str]] = []
         steps_by_key: dict[tuple, tuple[CaseIndex, Step]] = {}
         for row in rows:
             for step in planned[row.pk][0]:
                 if step.escalation and (
                     row.case_uuid in hidden
-                    or row.case_uuid not in cases
                     or (rule_name(step.clock, step.escalation), row.case_uuid) in fired
                 ):
                     continue
-                if step.action == Action.CLOSED:
-                    case = cases.get(row.case_uuid)
-                    index_row = row
-                    index_row.holder = agency
-                    if case is None or refusal("close", system, index_row, case, today) is not None:
-                        result.skipped.append(row.tracking_number)
-                        continue
+                # The close is the procedure's step, checked on the index row (it carries the state,
+                # the rating and the windows the guard reads: procedure.window_open).
+                if step.action == Action.CLOSED and refusal("close", system, row, row, today) is not None:
+                    result.skipped.append(row.tracking_number)
+                    continue
                 wanted.append((row.case_uuid, agency_id, step.clock, step.due, step.action))
                 steps_by_key[(row.case_uuid, step.clock, step.due, step.action)] = (row, step)
         new = _insert_alerts(wanted, today)
         done = [steps_by_key[key] for key in sorted(new, key=lambda k: (str(k[0]), k[1], k[3]))]
 
-        # Escalations: one supervision item per case and rule, its event on the case's timeline.
-        items, item_events, escalated_rows = [], {}, []
+        # Escalations: one supervision item per case and rule.
+        items, escalated_rows = [], []
         for row, step in done:
             if step.escalation is None:
                 continue
             esc = step.escalation
             answer_due = calendar.add_working_days(today, esc.answer_working_days)
-            label = _label(step.clock)
             message = str(
                 _("信访件 %(n)s 已超过%(clock)s期限（%(due)s）%(days)s日，请抓紧办理并反馈。")
                 % {
                     "n": row.tracking_number,
-                    "clock": label,
+                    "clock": _label(step.clock),
                     "due": step.due.isoformat(),
                     "days": (today - step.due).days,
                 }
             )
-            item = SupervisionItem(
-                id=uuid.uuid4(),
-                kind=esc.kind,
-                agency=agency,
-                cases=[{"uuid": str(row.case_uuid), "tracking_number": row.tracking_number}],
-                message=message,
-                answer_due=answer_due,
-                issued_by=None,
-                issued_at=_now(),
-                auto_rule=rule_name(step.clock, esc),
-                auto_case_uuid=row.case_uuid,
-            )
-            items.append(item)
-            kind_label = item.get_kind_display()
-            item_events[row.case_uuid] = (
-                _("%(kind)s：%(message)s（请于%(due)s前反馈）")
-                % {"kind": kind_label, "message": message, "due": answer_due.isoformat()},
-                {"item": str(item.pk), "kind": esc.kind, "answer_due": answer_due, "rule": item.auto_rule},
+            items.append(
+                SupervisionItem(
+                    id=uuid.uuid4(),
+                    kind=esc.kind,
+                    agency=agency,
+                    cases=[{"uuid": str(row.case_uuid), "tracking_number": row.tracking_number}],
+                    message=message,
+                    answer_due=answer_due,
+                    issued_by=None,
+                    issued_at=_now(),
+                    auto_rule=rule_name(step.clock, esc),
+                    auto_case_uuid=row.case_uuid,
+                )
             )
             escalated_rows.append(row)
             (result.orders if esc.kind == "order" else result.reminders).append(row.tracking_number)
         if items:
-            SupervisionItem.objects.bulk_create(items, ignore_conflicts=True)
-            with schema_context(agency.schema_name):
-                _append_events(
-                    [cases[r.case_uuid] for r in escalated_rows],
-                    EventKind.SUPERVISION,
-                    agency_code=issuer.code if issuer else "",
-                    payload=item_events,
-                )
-
-        # Closes: the petitioner's window ran out (arts. 35-36); the step the services take, in bulk.
+            SupervisionItem.objects.bulk_create(items)
         closes = [row for row, step in done if step.action == Action.CLOSED]
-        if closes:
+
+        # One visit to the agency's schema: lock the cases written to, their events, the closes.
+        touched = sorted({r.case_uuid for r in escalated_rows} | {r.case_uuid for r in closes})
+        if touched:
             now = _now()
-            closed_cases = []
-            for row in closes:
-                case = cases[row.case_uuid]
-                case.state, case.closed_at = CaseState.CLOSED, now
-                closed_cases.append(case)
             with schema_context(agency.schema_name):
-                Case.objects.bulk_update(closed_cases, ["state", "closed_at"])
-                _append_events(
-                    closed_cases,
-                    EventKind.CLOSED,
-                    agency_code=agency.code,
-                    payload={c.pk: (_("信访事项已办结。"), {}) for c in closed_cases},
-                )
+                cases = {
+                    c.pk: c for c in Case.objects.select_for_update().filter(pk__in=touched).order_by("pk")
+                }
+                events = []
+                for row, item in zip(escalated_rows, items, strict=True):
+                    events.append(
+                        NewEvent(
+                            cases[row.case_uuid],
+                            EventKind.SUPERVISION,
+                            issuer.code if issuer else "",
+                            _("%(kind)s：%(message)s（请于%(due)s前反馈）")
+                            % {
+                                "kind": item.get_kind_display(),
+                                "message": item.message,
+                                "due": item.answer_due.isoformat(),
+                            },
+                            {
+                                "item": str(item.pk),
+                                "kind": item.kind,
+                                "answer_due": item.answer_due,
+                                "rule": item.auto_rule,
+                            },
+                        )
+                    )
+                # 信访工作条例 arts. 35-36: the petitioner's window ran out; the case closes.
+                for row in closes:
+                    case = cases[row.case_uuid]
+                    case.state, case.closed_at = CaseState.CLOSED, now
+                    events.append(NewEvent(case, EventKind.CLOSED, agency.code, _("信访事项已办结。"), {}))
+                if closes:
+                    Case.objects.bulk_update([cases[r.case_uuid] for r in closes], ["state", "closed_at"])
+                _append_events(events)
             for row in closes:
-                _sync_index(row, cases[row.case_uuid], agency)
+                _sync_index(row, cases[row.case_uuid], agency, save=False)
+                row.updated_at = now
                 result.closed.append(row.tracking_number)
+            if closes:
+                CaseIndex.objects.bulk_update(closes, _CLOSE_FIELDS)
 
         result.alerts.extend((row.tracking_number, step.clock, step.action) for row, step in done)
         if items:
