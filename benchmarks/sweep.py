@@ -10,7 +10,8 @@ CaseIndex: every declared duty clock (routing at the bureau; acceptance, handlin
 at the agencies) and the petitioner's windows, with ``sweep_next`` as the services' writes set it. About
 ``--actions`` sweep actions fall due on the day: reminders 1-3 working days ahead, overdue flags, 催办
 (3-9 days late), 督办单 (10+ days late) and closes of windows run out; the cases the sweep writes to
-(escalations, closes, and the flagged ones escalated later) get their row and a few timeline events in their agency's schema.
+(escalations, closes, and the flagged ones escalated later) get their row and a few timeline events
+in their agency's schema.
 
 It then times, through the beat task itself (cases.oversight.tasks.sweep_deadlines; the per-agency
 tasks run inline, their after-commit notices too):
