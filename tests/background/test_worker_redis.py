@@ -33,10 +33,10 @@ REDIS_URL = os.environ.get("HALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 VISIBILITY_SECONDS = 5
 
 
-def redis_worker(queue: str, data_dir, **env: str) -> Worker:
+def redis_worker(queue: str, folder, **env: str) -> Worker:
     return Worker(
         queue,
-        data_dir,
+        folder,
         CELERY_BROKER_URL=REDIS_URL,
         HALL_CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_SECONDS),
         **env,
