@@ -38,6 +38,17 @@ The definitions (``today`` is the day the table is computed):
    over cases with ``acceptance_decided_at`` in the period and ``received_at`` set.
 7. 平均答复天数 average days to reply = mean(``replied_at`` − ``accepted_at``) in days, over cases with
    ``replied_at`` in the period and ``accepted_at`` set.
+
+Every other duty clock the sweep watches (cases.procedure.CLOCKS) has its "done by the deadline" rate,
+#{done on or before the due date} ÷ #{due date in the period, and (done, or the due date passed)}:
+
+8. 及时转送率 (及时交办率) timely routing: ``routed_at`` against ``routing_due`` (art. 22, 15 days);
+   every case counts for the bureau, whoever holds it now.
+9. 复查按期率: ``reviewed_at`` against ``review_due`` (art. 35); for the agency holding the case.
+10. 复核按期率: ``rereviewed_at`` against ``rereview_due`` (art. 36); for the agency holding the case.
+11. 交办报告按期率: ``report_submitted_at`` against ``report_due`` (art. 22(三)), once the index has them.
+12. 督办反馈及时率: a 催办/督办单's ``answered_at`` against its ``answer_due``, over the supervision
+    items addressed to the agency (SupervisionItem, not the index).
 """
 
 from __future__ import annotations
@@ -134,6 +145,11 @@ class Kpi:
     numerator: Q | None = None  # rates
     average: Combinable | None = None  # averages: an interval expression
     higher_is_better: bool = True
+    # Whose KPI a case counts for: "case" (the responsible agency, as the module docstring says),
+    # "holder" (the agency holding it: the review bodies), "bureau" (the bureau's own routing); and
+    # what it counts: "index" rows, or "supervision" items (SupervisionItem, by the agency addressed).
+    responsible: str = "case"
+    source: str = "index"
 
     @property
     def is_rate(self) -> bool:
@@ -236,6 +252,91 @@ def average_days_to_reply(period: Period, today: date) -> Kpi:
     )
 
 
+def _timely(done_on: str, due: str, period: Period, today: date) -> tuple[Q, Q]:
+    """(denominator, numerator) of a "done by its deadline" rate: the deadline in the period and
+    (done, or the deadline passed); done on or before it."""
+    denominator = _on_in(due, period) & (Q(**{f"{done_on}__isnull": False}) | Q(**{f"{due}__lt": today}))
+    return denominator, denominator & _met(done_on, due)
+
+
+def timely_routing(period: Period, today: date) -> Kpi:
+    """及时转送率 (及时交办率) = #{routed on or before routing_due} ÷ #{routing_due in the period and
+    (routed or routing_due < today)}: the bureau's own 15 days (信访工作条例 art. 22). Definition 8;
+    every case counts for the bureau, whoever holds it now."""
+    denominator, numerator = _timely("routed_on", "routing_due", period, today)
+    return Kpi(
+        "timely_routing",
+        _("及时转送率"),
+        _("信访局在15日内转送、交办或处理的件数 ÷ 分流期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="bureau",
+    )
+
+
+def timely_review(period: Period, today: date) -> Kpi:
+    """复查按期率 = #{review opinion on or before review_due} ÷ #{review_due in the period and (opinion
+    given or review_due < today)} (art. 35). Definition 9; for the body holding the case (the reviewer)."""
+    denominator, numerator = _timely("reviewed_on", "review_due", period, today)
+    return Kpi(
+        "timely_review",
+        _("复查按期率"),
+        _("在30日内出具复查意见的件数 ÷ 复查期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+    )
+
+
+def timely_rereview(period: Period, today: date) -> Kpi:
+    """复核按期率 = #{re-review opinion on or before rereview_due} ÷ #{rereview_due in the period and
+    (opinion given or rereview_due < today)} (art. 36; hearing days already in rereview_due).
+    Definition 10; for the body holding the case."""
+    denominator, numerator = _timely("rereviewed_on", "rereview_due", period, today)
+    return Kpi(
+        "timely_rereview",
+        _("复核按期率"),
+        _("在30日内出具复核意见的件数 ÷ 复核期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+    )
+
+
+def timely_report(period: Period, today: date) -> Kpi:
+    """交办报告按期率 = #{completion report first submitted on or before report_due} ÷ #{report_due in the
+    period and (submitted or report_due < today)} (art. 22(三)). Definition 11."""
+    denominator, numerator = _timely("report_submitted_on", "report_due", period, today)
+    return Kpi(
+        "timely_report",
+        _("交办报告按期率"),
+        _("按期报送办结报告的交办件数 ÷ 报告期限在本期内到期的交办件数"),
+        denominator=denominator,
+        numerator=numerator,
+    )
+
+
+def timely_supervision_answer(period: Period, today: date) -> Kpi:
+    """督办反馈及时率 = #{催办/督办单 answered on or before answer_due} ÷ #{answer_due in the period and
+    (answered or answer_due < today)}, over the supervision items addressed to the agency.
+    Definition 12."""
+    denominator, numerator = _timely("answered_on", "answer_due", period, today)
+    return Kpi(
+        "timely_supervision_answer",
+        _("督办反馈及时率"),
+        _("按期反馈的催办、督办件数 ÷ 反馈期限在本期内到期的催办、督办件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+        source="supervision",
+    )
+
+
+def _has_columns(*names: str) -> bool:
+    columns = {f.name for f in CaseIndex._meta.get_fields()}
+    return all(name in columns for name in names)
+
+
 KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     timely_acceptance,
     on_time_completion,
@@ -244,6 +345,12 @@ KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     repeat_petition,
     average_days_to_accept,
     average_days_to_reply,
+    timely_routing,
+    timely_review,
+    timely_rereview,
+    # The 交办 report's KPI once its columns exist (they come with the assignment work).
+    *((timely_report,) if _has_columns("report_due", "report_submitted_on") else ()),
+    timely_supervision_answer,
 )
 KPI_KEYS = (
     "timely_acceptance",
@@ -253,6 +360,11 @@ KPI_KEYS = (
     "repeat_petition",
     "days_to_accept",
     "days_to_reply",
+    "timely_routing",
+    "timely_review",
+    "timely_rereview",
+    *(("timely_report",) if _has_columns("report_due", "report_submitted_on") else ()),
+    "timely_supervision_answer",
 )
 
 
@@ -310,6 +422,8 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     definitions = kpis(period, today)
     aggregates: dict[str, object] = {}
     for kpi in definitions:
+        if kpi.responsible != "case" or kpi.source != "index":
+            continue
         aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
         if kpi.is_rate:
             aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
@@ -343,6 +457,7 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         names = [column[0] for column in cursor.description]
         records = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     by_agency = {record["kpi_agency"]: record for record in records}
+    _other_groupings(definitions, period, by_agency)
     columns = [
         (kpi.key, kpi.is_rate, f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__a") for kpi in definitions
     ]
@@ -361,6 +476,50 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
                 row.values[key] = KpiValue(None, denominator, _days(found.get(a_key)))
         rows.append(row)
     return definitions, rows
+
+
+def _counts(queryset, group: str, definitions: list[Kpi]) -> dict[int, dict]:
+    aggregates: dict[str, object] = {}
+    for kpi in definitions:
+        aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
+        aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
+    return {r.pop(group): r for r in queryset.values(group).annotate(**aggregates).order_by()}
+
+
+def _other_groupings(definitions: list[Kpi], period: Period, by_agency: dict[int, dict]) -> None:
+    """The rates that count for another agency than the case's responsible one, added to
+    ``by_agency``: one query over the index grouped by holder (the bureau's routing summed into the
+    bureau's row) and one over the supervision items grouped by the agency addressed."""
+    from cases.oversight.models import SupervisionItem
+    from cases.index.models import local_date
+    from tenants.models import the_bureau
+
+    on_index = [k for k in definitions if k.source == "index" and k.responsible != "case"]
+    if on_index:
+        touches = Q()
+        for kpi in on_index:
+            touches |= kpi.denominator
+        found = _counts(CaseIndex.objects.filter(touches), "holder_id", on_index)
+        bureau = the_bureau()
+        for kpi in on_index:
+            keys = (f"{kpi.key}__d", f"{kpi.key}__n")
+            if kpi.responsible == "bureau":
+                if bureau is not None:
+                    record = by_agency.setdefault(bureau.pk, {})
+                    for key in keys:
+                        record[key] = sum(r[key] for r in found.values())
+                continue
+            for agency_id, counted in found.items():
+                record = by_agency.setdefault(agency_id, {})
+                for key in keys:
+                    record[key] = counted[key]
+    on_items = [k for k in definitions if k.source == "supervision"]
+    if on_items:
+        items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
+            answer_due__gte=period.start, answer_due__lte=period.end
+        )
+        for agency_id, counted in _counts(items, "agency_id", on_items).items():
+            by_agency.setdefault(agency_id, {}).update(counted)
 
 
 def city_rates(definitions: list[Kpi], rows: list[KpiRow]) -> dict[str, KpiValue]:

@@ -445,19 +445,16 @@ def _label(clock_name: str) -> str:
 
 
 def _move_sweep_next(rows: list[CaseIndex], planned: dict, closed: set) -> None:
-    """Each row's ``sweep_next`` to the next day anything new can be due (one statement)."""
+    """Each row's ``sweep_next`` to the next day anything new can be due (one statement; the arrays
+    keep the planner on the primary key, never a scan of the index table)."""
     values = [(row.pk, planned[row.pk][1]) for row in rows if row.case_uuid not in closed]
     if not values:
         return
-    from psycopg2.extras import execute_values
-
     with connection.cursor() as cursor:
-        execute_values(
-            cursor,
-            f"UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next::date"  # noqa: S608
-            " FROM (VALUES %s) AS v(id, next) WHERE i.id = v.id",
-            values,
-            page_size=max(len(values), 1),
+        cursor.execute(
+            f"UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next"  # noqa: S608
+            " FROM unnest(%s::bigint[], %s::date[]) AS v(id, next) WHERE i.id = v.id",
+            [[pk for pk, _n in values], [n for _pk, n in values]],
         )
 
 
