@@ -490,8 +490,8 @@ def _other_groupings(definitions: list[Kpi], period: Period, by_agency: dict[int
     """The rates that count for another agency than the case's responsible one, added to
     ``by_agency``: one query over the index grouped by holder (the bureau's routing summed into the
     bureau's row) and one over the supervision items grouped by the agency addressed."""
-    from cases.oversight.models import SupervisionItem
     from cases.index.models import local_date
+    from cases.oversight.models import SupervisionItem
     from tenants.models import the_bureau
 
     on_index = [k for k in definitions if k.source == "index" and k.responsible != "case"]

@@ -338,7 +338,10 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                     continue
                 # The close is the procedure's step, checked on the index row (it carries the state,
                 # the rating and the windows the guard reads: procedure.window_open).
-                if step.action == Action.CLOSED and refusal("close", system, row, row, today) is not None:
+                if (
+                    step.action == Action.CLOSED
+                    and refusal("close", system, row, row, today) is not None  # type: ignore[arg-type]
+                ):
                     result.skipped.append(row.tracking_number)
                     continue
                 wanted.append((row.case_uuid, agency_id, step.clock, step.due, step.action))
