@@ -58,9 +58,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -405,30 +406,48 @@ def _days(interval) -> Decimal | None:
     return Decimal(int(interval.total_seconds() / 8640 + 0.5)).scaleb(-1)
 
 
-def _holders() -> list[tuple[int, str, str, str]]:
+def _holders(supervision: Kpi | None) -> list[tuple]:
+    """(id, code, name_zh, name_en, kind[, items due, items answered in time]) of every case-holding
+    agency: the agency list, with the supervision-answer counts as correlated subqueries of the same
+    statement when that KPI is asked for."""
+    from cases.index.models import local_date
+    from cases.oversight.models import SupervisionItem
+
     # Plain tuples: with a thousand agencies, building model instances is a noticeable part of the table.
-    return list(
-        Agency.objects.filter(
-            kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+    agencies = Agency.objects.filter(
+        kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+    ).order_by("sort_order", "code")
+    names = ["id", "code", "name_zh", "name_en", "kind"]
+    if supervision is not None:
+        items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
+            agency_id=OuterRef("pk")
         )
-        .order_by("sort_order", "code")
-        .values_list("id", "code", "name_zh", "name_en")
-    )
+        for suffix, condition in (("d", supervision.denominator), ("n", supervision.numerator)):
+            counted = (
+                items.filter(condition).order_by().annotate(c=Func(F("id"), function="COUNT")).values("c")
+            )
+            agencies = agencies.annotate(**{f"items_{suffix}": Subquery(counted)})
+            names.append(f"items_{suffix}")
+    return list(agencies.values_list(*names))
 
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
-    """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list."""
+    """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list.
+
+    The aggregate groups by (responsible agency, holder): each KPI then sums its groups by the agency
+    it counts for (the responsible one, the holder, or the bureau for its routing); averages are kept
+    as sums and counts until then."""
     today = today or clock.today()
     definitions = kpis(period, today)
+    on_index = [kpi for kpi in definitions if kpi.source == "index"]
+    supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
     aggregates: dict[str, object] = {}
-    for kpi in definitions:
-        if kpi.responsible != "case" or kpi.source != "index":
-            continue
+    for kpi in on_index:
         aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
         if kpi.is_rate:
             aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
         else:
-            aggregates[f"{kpi.key}__a"] = Avg(kpi.average, filter=kpi.denominator)
+            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
     # Only rows that can count anywhere: an OR of the period conditions.
     touches_period = (
         _on_in("acceptance_due", period)
@@ -437,10 +456,13 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         | _on_in("acceptance_decided_on", period)
         | _on_in("submitted_on", period)
     )
+    for due in ("routing_due", "review_due", "rereview_due", "report_due"):
+        if _has_columns(due):
+            touches_period |= _on_in(due, period)
     grouped = (
         CaseIndex.objects.filter(touches_period)
         .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
-        .values("kpi_agency")
+        .values("kpi_agency", "holder_id")
         .annotate(**aggregates)
         .order_by()
     )
@@ -456,70 +478,44 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         records = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    by_agency = {record["kpi_agency"]: record for record in records}
-    _other_groupings(definitions, period, by_agency)
-    columns = [
-        (kpi.key, kpi.is_rate, f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__a") for kpi in definitions
-    ]
+    holders = _holders(supervision)
+    bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
+    by_agency: dict[int | None, dict[str, Any]] = {}
+    for record in records:
+        whose = {"case": record["kpi_agency"], "holder": record["holder_id"], "bureau": bureau_id}
+        for kpi in on_index:
+            found = by_agency.setdefault(whose[kpi.responsible], {})
+            for key in (f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__s"):
+                value = record.get(key)
+                if value is not None:
+                    found[key] = found[key] + value if key in found else value
     english = (get_language() or "").startswith("en")
     rows = []
-    for agency_id, code, name_zh, name_en in _holders():
+    for holder in holders:
+        agency_id, code, name_zh, name_en = holder[:4]
         found = by_agency.get(agency_id, {})
+        if supervision is not None:
+            found = {
+                **found,
+                f"{supervision.key}__d": holder[5] or 0,
+                f"{supervision.key}__n": holder[6] or 0,
+            }
         row = KpiRow(agency_id, code, name_en if english else name_zh)
-        for key, is_rate, d_key, n_key, a_key in columns:
-            denominator = found.get(d_key, 0)
-            if is_rate:
-                numerator = found.get(n_key, 0)
+        for kpi in definitions:
+            denominator = found.get(f"{kpi.key}__d", 0)
+            if kpi.is_rate:
+                numerator = found.get(f"{kpi.key}__n", 0)
                 value = _percent(numerator, denominator) if denominator else None
-                row.values[key] = KpiValue(numerator, denominator, value)
+                row.values[kpi.key] = KpiValue(numerator, denominator, value)
             else:
-                row.values[key] = KpiValue(None, denominator, _days(found.get(a_key)))
+                total = found.get(f"{kpi.key}__s")
+                row.values[kpi.key] = KpiValue(
+                    None,
+                    denominator,
+                    _days(total / denominator if total is not None and denominator else None),
+                )
         rows.append(row)
     return definitions, rows
-
-
-def _counts(queryset, group: str, definitions: list[Kpi]) -> dict[int, dict]:
-    aggregates: dict[str, object] = {}
-    for kpi in definitions:
-        aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
-        aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
-    return {r.pop(group): r for r in queryset.values(group).annotate(**aggregates).order_by()}
-
-
-def _other_groupings(definitions: list[Kpi], period: Period, by_agency: dict[int, dict]) -> None:
-    """The rates that count for another agency than the case's responsible one, added to
-    ``by_agency``: one query over the index grouped by holder (the bureau's routing summed into the
-    bureau's row) and one over the supervision items grouped by the agency addressed."""
-    from cases.index.models import local_date
-    from cases.oversight.models import SupervisionItem
-    from tenants.models import the_bureau
-
-    on_index = [k for k in definitions if k.source == "index" and k.responsible != "case"]
-    if on_index:
-        touches = Q()
-        for kpi in on_index:
-            touches |= kpi.denominator
-        found = _counts(CaseIndex.objects.filter(touches), "holder_id", on_index)
-        bureau = the_bureau()
-        for kpi in on_index:
-            keys = (f"{kpi.key}__d", f"{kpi.key}__n")
-            if kpi.responsible == "bureau":
-                if bureau is not None:
-                    record = by_agency.setdefault(bureau.pk, {})
-                    for key in keys:
-                        record[key] = sum(r[key] for r in found.values())
-                continue
-            for agency_id, counted in found.items():
-                record = by_agency.setdefault(agency_id, {})
-                for key in keys:
-                    record[key] = counted[key]
-    on_items = [k for k in definitions if k.source == "supervision"]
-    if on_items:
-        items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
-            answer_due__gte=period.start, answer_due__lte=period.end
-        )
-        for agency_id, counted in _counts(items, "agency_id", on_items).items():
-            by_agency.setdefault(agency_id, {}).update(counted)
 
 
 def city_rates(definitions: list[Kpi], rows: list[KpiRow]) -> dict[str, KpiValue]:

@@ -339,8 +339,7 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                 # The close is the procedure's step, checked on the index row (it carries the state,
                 # the rating and the windows the guard reads: procedure.window_open).
                 if (
-                    step.action == Action.CLOSED
-                    and refusal("close", system, row, row, today) is not None  # type: ignore[arg-type]
+                    step.action == Action.CLOSED and refusal("close", system, row, row, today) is not None  # type: ignore[arg-type]
                 ):
                     result.skipped.append(row.tracking_number)
                     continue

@@ -82,3 +82,17 @@ def test_an_agencys_staff_cannot_open_the_ranking(agency_a, handler_a):
     client = HostClient(f"{agency_a.code}.{settings.HALL_DOMAIN}")
     client.force_login(handler_a)
     assert client.get("/kpis/?sort=timely_routing").status_code == 404
+
+
+def test_routing_through_the_services_records_when_the_bureau_routed(file_petition, clerk, bureau, agency_a):
+    from cases import services
+    from cases.index.models import CaseIndex
+    from tests.oversight.conftest import staff
+
+    filed = file_petition()
+    services.forward_case(
+        case_uuid=filed.case_uuid, actor=staff(clerk, bureau), target=agency_a, mode="forward", message=""
+    )
+    index = CaseIndex.objects.get(case_uuid=filed.case_uuid)
+    assert index.holder_id == agency_a.pk and index.routed_at is not None and index.routing_due is not None
+    assert index.routed_on <= index.routing_due
