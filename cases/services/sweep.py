@@ -29,6 +29,8 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -286,6 +288,28 @@ def _append_events(events: list[NewEvent]) -> None:
 _CLOSE_FIELDS = ("state", "is_open", "closed_at", "next_due", "next_due_kind", "sweep_next", "updated_at")
 
 
+@contextmanager
+def _search_path_set_once() -> Iterator[None]:
+    """Inside one transaction, send ``SET search_path`` only when the schema changes, not before every
+    statement (django-tenants does so unless TENANT_LIMIT_SET_CALLS). Safe here where the global
+    setting is not: a transaction keeps its server connection even behind a transaction pooler, and a
+    rollback (which undoes a SET) ends the batch. On this connection object only (one per thread)."""
+    wrapper: Any = connection
+    original = wrapper._handle_search_path
+
+    def handle(cursor=None):
+        current = wrapper.search_path_set_schemas
+        if current and current == wrapper._get_cursor_search_paths():
+            return
+        original(cursor)
+
+    wrapper._handle_search_path = handle
+    try:
+        yield
+    finally:
+        del wrapper._handle_search_path
+
+
 def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[str, list]:
     """Do what is due today on these rows of one agency (one transaction; see the module docstring).
 
@@ -296,7 +320,7 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
 
     result = SweepResult()
     system = Actor.system()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE), _search_path_set_once():
         calendar = current_calendar()
         agencies = list(
             Agency.objects.filter(Q(pk=agency_id) | Q(kind=AgencyKind.OVERSIGHT, is_active=True)).order_by(

@@ -350,3 +350,20 @@ def test_another_agencys_staff_cannot_answer_the_supervision_the_sweep_raised(
     with pytest.raises(NotFound):
         answer_supervision(actor=Actor.staff(handler_a, agency_a), item=raised, text="不是本单位的")
     assert uuid.UUID(str(raised.auto_case_uuid)) == with_supervision["review"].case_uuid
+
+
+def test_a_batch_sets_the_search_path_only_when_it_changes_schema(with_supervision):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    batches = len(sweep.plan(AFTER_SPRING_FESTIVAL))
+    with CaptureQueriesContext(connection) as queries:
+        _sweep(AFTER_SPRING_FESTIVAL)
+    sets = [q["sql"] for q in queries if q["sql"].startswith("SET search_path")]
+    others = [q["sql"] for q in queries if not q["sql"].startswith("SET search_path")]
+    # The task's switches to public, then per batch: public, the agency's schema, public again; not
+    # one before every statement as django-tenants does by default.
+    assert len(sets) <= 2 + 4 * batches
+    assert 2 * len(sets) < len(others)
+    # And the search path is the public one again afterwards.
+    assert connection.schema_name == "public"
