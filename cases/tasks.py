@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 from cases.index.models import CaseIndex
 
@@ -121,3 +122,24 @@ def render_staged_documents() -> int:
     for document_id in waiting:
         render_staged_document.delay(str(document_id))
     return len(waiting)
+
+
+@shared_task(
+    name="cases.tasks.sweep_agency",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def sweep_agency(agency_id: int, day: str, index_ids: list[int]) -> dict[str, list]:
+    """One agency's batch of the daily sweep (enqueued by cases.oversight.tasks.sweep_deadlines): one
+    transaction, so a worker lost midway leaves nothing and the redelivered task does it all once."""
+    from datetime import date
+
+    from django.db import connection
+
+    from cases.services.sweep import sweep_batch
+
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' DatabaseWrapper
+    return sweep_batch(agency_id=agency_id, today=date.fromisoformat(day), index_ids=index_ids)

@@ -62,6 +62,10 @@ class CaseIndex(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     acceptance_decided_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
+    # First decisions of the bureau and the review bodies, for the per-clock KPIs (kpis.py).
+    routed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rereviewed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     accepting_agency = models.ForeignKey(
         "tenants.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_cases"
@@ -98,6 +102,9 @@ class CaseIndex(models.Model):
     )
     first_decided_on = _local_date_column("first_decided_at")
     first_replied_on = _local_date_column("first_replied_at")
+    routed_on = _local_date_column("routed_at")
+    reviewed_on = _local_date_column("reviewed_at")
+    rereviewed_on = _local_date_column("rereviewed_at")
 
     routing_due = models.DateField(null=True, blank=True)
     acceptance_due = models.DateField(null=True, blank=True)
@@ -107,7 +114,13 @@ class CaseIndex(models.Model):
     review_due = models.DateField(null=True, blank=True)
     rereview_request_due = models.DateField(null=True, blank=True)
     rereview_due = models.DateField(null=True, blank=True)
+    # The earliest answer due on a 催办/督办单 to the holder not yet answered (cases.oversight.services).
+    supervision_due = models.DateField(null=True, blank=True)
     extended = models.BooleanField(default=False)
+    # The first day on which the daily sweep may have something to do on this row (a reminder, a flag,
+    # an escalation, a close); NULL: nothing left. Every write sets it from the clocks, the sweep moves
+    # it past what it did, so the sweep reads only rows with work (cases.services.sweep).
+    sweep_next = models.DateField(null=True, blank=True)
     # The next deadline the holder must meet, for sorting inboxes and the sweep ("" when none runs).
     next_due = models.DateField(null=True, blank=True)
     next_due_kind = models.CharField(max_length=30, blank=True)
@@ -127,6 +140,11 @@ class CaseIndex(models.Model):
             models.Index(fields=["is_open", "next_due"], name="caseindex_open_due"),
             models.Index(fields=["citizen", "-submitted_at"], name="caseindex_citizen_recent"),
             models.Index(fields=["submitted_at"], name="caseindex_submitted"),
+            models.Index(
+                fields=["sweep_next"],
+                name="caseindex_sweep_next",
+                condition=models.Q(is_open=True, sweep_next__isnull=False),
+            ),
         ]
         constraints = [
             # No negative durations in 平均受理天数 / 平均答复天数 (cases/oversight/kpis.py).
@@ -156,6 +174,36 @@ class CaseIndex(models.Model):
         if self.petition_type == PetitionType.REPORT:
             return self.petitioner_name
         return mask_name(self.petitioner_name)
+
+
+class ClockAlert(models.Model):
+    """What the daily sweep did on one clock of one case: reminded before its last day, flagged it
+    late, escalated it (催办/督办单) or closed the case. Unique per case, clock, last day and action:
+    the sweep inserts and acts only on what was new, so a run redone has one effect."""
+
+    class Action(models.TextChoices):
+        REMINDED = "reminded", _("到期提醒")
+        OVERDUE = "overdue", _("已超期")
+        REMINDER = "reminder", _("催办")
+        ORDER = "order", _("督办单")
+        CLOSED = "closed", _("期满办结")
+
+    case_uuid = models.UUIDField()
+    holder = models.ForeignKey("tenants.Agency", on_delete=models.PROTECT, related_name="+")
+    clock = models.CharField(max_length=30)
+    due = models.DateField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    on = models.DateField()  # the sweep's day
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_uuid", "clock", "due", "action"], name="clock_alert_once")
+        ]
+        indexes = [models.Index(fields=["holder", "on"], name="clock_alert_holder_day")]
+        verbose_name = _("期限预警")
+
+    def __str__(self) -> str:
+        return f"{self.case_uuid} {self.clock} {self.action}"
 
 
 class TrackingSequence(models.Model):

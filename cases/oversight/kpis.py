@@ -55,6 +55,17 @@ The definitions (``today`` is the day the table is computed):
    #{办结报告 first submitted (``report_submitted_at``, never moved by a redo) on or before ``report_due``}
    ÷ #{``report_due`` in the period, and (submitted, or ``report_due`` < today)}. Counted for the agency
    the matter was assigned to (the responsible agency, as every KPI).
+
+Every other duty clock the sweep watches (cases.procedure.CLOCKS) has its "done by the deadline" rate,
+#{done on or before the due date} ÷ #{due date in the period, and (done, or the due date passed)}:
+
+9. 及时转送率 (及时交办率) timely routing: ``routed_at`` against ``routing_due`` (art. 22, 15 days);
+   every case counts for the bureau, whoever holds it now. (``routed_at`` is the routing decision as
+   recorded: an undone link routes the petition again.)
+10. 复查按期率: ``reviewed_at`` against ``review_due`` (art. 35); for the agency holding the case.
+11. 复核按期率: ``rereviewed_at`` against ``rereview_due`` (art. 36); for the agency holding the case.
+12. 督办反馈及时率: a 催办/督办单's ``answered_at`` against its ``answer_due``, over the supervision
+    items addressed to the agency (SupervisionItem, not the index).
 """
 
 from __future__ import annotations
@@ -64,9 +75,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -151,6 +163,11 @@ class Kpi:
     numerator: Q | None = None  # rates
     average: Combinable | None = None  # averages: an interval expression
     higher_is_better: bool = True
+    # Whose KPI a case counts for: "case" (the responsible agency, as the module docstring says),
+    # "holder" (the agency holding it: the review bodies), "bureau" (the bureau's own routing); and
+    # what it counts: "index" rows, or "supervision" items (SupervisionItem, by the agency addressed).
+    responsible: str = "case"
+    source: str = "index"
 
     @property
     def is_rate(self) -> bool:
@@ -272,6 +289,73 @@ def report_timeliness(period: Period, today: date) -> Kpi:
     )
 
 
+def _timely(done_on: str, due: str, period: Period, today: date) -> tuple[Q, Q]:
+    """(denominator, numerator) of a "done by its deadline" rate: the deadline in the period and
+    (done, or the deadline passed); done on or before it."""
+    denominator = _on_in(due, period) & (Q(**{f"{done_on}__isnull": False}) | Q(**{f"{due}__lt": today}))
+    return denominator, denominator & _met(done_on, due)
+
+
+def timely_routing(period: Period, today: date) -> Kpi:
+    """及时转送率 (及时交办率) = #{routed on or before routing_due} ÷ #{routing_due in the period and
+    (routed or routing_due < today)}: the bureau's own 15 days (信访工作条例 art. 22). Definition 8;
+    every case counts for the bureau, whoever holds it now."""
+    denominator, numerator = _timely("routed_on", "routing_due", period, today)
+    return Kpi(
+        "timely_routing",
+        _("及时转送率"),
+        _("信访局在15日内转送、交办或处理的件数 ÷ 分流期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="bureau",
+    )
+
+
+def timely_review(period: Period, today: date) -> Kpi:
+    """复查按期率 = #{review opinion on or before review_due} ÷ #{review_due in the period and (opinion
+    given or review_due < today)} (art. 35). Definition 9; for the body holding the case (the reviewer)."""
+    denominator, numerator = _timely("reviewed_on", "review_due", period, today)
+    return Kpi(
+        "timely_review",
+        _("复查按期率"),
+        _("在30日内出具复查意见的件数 ÷ 复查期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+    )
+
+
+def timely_rereview(period: Period, today: date) -> Kpi:
+    """复核按期率 = #{re-review opinion on or before rereview_due} ÷ #{rereview_due in the period and
+    (opinion given or rereview_due < today)} (art. 36; hearing days already in rereview_due).
+    Definition 10; for the body holding the case."""
+    denominator, numerator = _timely("rereviewed_on", "rereview_due", period, today)
+    return Kpi(
+        "timely_rereview",
+        _("复核按期率"),
+        _("在30日内出具复核意见的件数 ÷ 复核期限在本期内到期的件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+    )
+
+
+def timely_supervision_answer(period: Period, today: date) -> Kpi:
+    """督办反馈及时率 = #{催办/督办单 answered on or before answer_due} ÷ #{answer_due in the period and
+    (answered or answer_due < today)}, over the supervision items addressed to the agency.
+    Definition 12."""
+    denominator, numerator = _timely("answered_on", "answer_due", period, today)
+    return Kpi(
+        "timely_supervision_answer",
+        _("督办反馈及时率"),
+        _("按期反馈的催办、督办件数 ÷ 反馈期限在本期内到期的催办、督办件数"),
+        denominator=denominator,
+        numerator=numerator,
+        responsible="holder",
+        source="supervision",
+    )
+
+
 KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     timely_acceptance,
     on_time_completion,
@@ -281,6 +365,10 @@ KPI_BUILDERS: tuple[Callable[[Period, date], Kpi], ...] = (
     average_days_to_accept,
     average_days_to_reply,
     report_timeliness,
+    timely_routing,
+    timely_review,
+    timely_rereview,
+    timely_supervision_answer,
 )
 KPI_KEYS = (
     "timely_acceptance",
@@ -291,6 +379,10 @@ KPI_KEYS = (
     "days_to_accept",
     "days_to_reply",
     "report_timeliness",
+    "timely_routing",
+    "timely_review",
+    "timely_rereview",
+    "timely_supervision_answer",
 )
 
 
@@ -331,28 +423,48 @@ def _days(interval) -> Decimal | None:
     return Decimal(int(interval.total_seconds() / 8640 + 0.5)).scaleb(-1)
 
 
-def _holders() -> list[tuple[int, str, str, str]]:
+def _holders(supervision: Kpi | None) -> list[tuple]:
+    """(id, code, name_zh, name_en, kind[, items due, items answered in time]) of every case-holding
+    agency: the agency list, with the supervision-answer counts as correlated subqueries of the same
+    statement when that KPI is asked for."""
+    from cases.index.models import local_date
+    from cases.oversight.models import SupervisionItem
+
     # Plain tuples: with a thousand agencies, building model instances is a noticeable part of the table.
-    return list(
-        Agency.objects.filter(
-            kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+    agencies = Agency.objects.filter(
+        kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+    ).order_by("sort_order", "code")
+    names = ["id", "code", "name_zh", "name_en", "kind"]
+    if supervision is not None:
+        items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
+            agency_id=OuterRef("pk")
         )
-        .order_by("sort_order", "code")
-        .values_list("id", "code", "name_zh", "name_en")
-    )
+        for suffix, condition in (("d", supervision.denominator), ("n", supervision.numerator)):
+            counted = (
+                items.filter(condition).order_by().annotate(c=Func(F("id"), function="COUNT")).values("c")
+            )
+            agencies = agencies.annotate(**{f"items_{suffix}": Subquery(counted)})
+            names.append(f"items_{suffix}")
+    return list(agencies.values_list(*names))
 
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
-    """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list."""
+    """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list.
+
+    The aggregate groups by (responsible agency, holder): each KPI then sums its groups by the agency
+    it counts for (the responsible one, the holder, or the bureau for its routing); averages are kept
+    as sums and counts until then."""
     today = today or clock.today()
     definitions = kpis(period, today)
+    on_index = [kpi for kpi in definitions if kpi.source == "index"]
+    supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
     aggregates: dict[str, object] = {}
-    for kpi in definitions:
+    for kpi in on_index:
         aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
         if kpi.is_rate:
             aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
         else:
-            aggregates[f"{kpi.key}__a"] = Avg(kpi.average, filter=kpi.denominator)
+            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
     # Only rows that can count anywhere: an OR of the period conditions.
     touches_period = (
         _on_in("acceptance_due", period)
@@ -363,11 +475,14 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         | _on_in("first_decided_on", period)
         | _on_in("submitted_on", period)
         | _on_in("report_due", period)
+        | _on_in("routing_due", period)
+        | _on_in("review_due", period)
+        | _on_in("rereview_due", period)
     )
     grouped = (
         CaseIndex.objects.filter(touches_period)
         .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
-        .values("kpi_agency")
+        .values("kpi_agency", "holder_id")
         .annotate(**aggregates)
         .order_by()
     )
@@ -383,23 +498,42 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         records = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    by_agency = {record["kpi_agency"]: record for record in records}
-    columns = [
-        (kpi.key, kpi.is_rate, f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__a") for kpi in definitions
-    ]
+    holders = _holders(supervision)
+    bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
+    by_agency: dict[int | None, dict[str, Any]] = {}
+    for record in records:
+        whose = {"case": record["kpi_agency"], "holder": record["holder_id"], "bureau": bureau_id}
+        for kpi in on_index:
+            found = by_agency.setdefault(whose[kpi.responsible], {})
+            for key in (f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__s"):
+                value = record.get(key)
+                if value is not None:
+                    found[key] = found[key] + value if key in found else value
     english = (get_language() or "").startswith("en")
     rows = []
-    for agency_id, code, name_zh, name_en in _holders():
+    for holder in holders:
+        agency_id, code, name_zh, name_en = holder[:4]
         found = by_agency.get(agency_id, {})
+        if supervision is not None:
+            found = {
+                **found,
+                f"{supervision.key}__d": holder[5] or 0,
+                f"{supervision.key}__n": holder[6] or 0,
+            }
         row = KpiRow(agency_id, code, name_en if english else name_zh)
-        for key, is_rate, d_key, n_key, a_key in columns:
-            denominator = found.get(d_key, 0)
-            if is_rate:
-                numerator = found.get(n_key, 0)
+        for kpi in definitions:
+            denominator = found.get(f"{kpi.key}__d", 0)
+            if kpi.is_rate:
+                numerator = found.get(f"{kpi.key}__n", 0)
                 value = _percent(numerator, denominator) if denominator else None
-                row.values[key] = KpiValue(numerator, denominator, value)
+                row.values[kpi.key] = KpiValue(numerator, denominator, value)
             else:
-                row.values[key] = KpiValue(None, denominator, _days(found.get(a_key)))
+                total = found.get(f"{kpi.key}__s")
+                row.values[kpi.key] = KpiValue(
+                    None,
+                    denominator,
+                    _days(total / denominator if total is not None and denominator else None),
+                )
         rows.append(row)
     return definitions, rows
 

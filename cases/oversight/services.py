@@ -11,39 +11,27 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases import procedure
-from cases import services as case_services
 from cases.access import reports_against
 from cases.index.models import CaseIndex
 from cases.oversight.models import OversightReadLog, SupervisionItem, SupervisionKind
-from cases.services import Actor, record_supervision_event
+from cases.services import Actor, record_supervision_event, sweep
+from cases.services.sweep import SweepResult
 from config import clock
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
 from notifications.services import enqueue_agency_notice
 from tenants.models import Agency, AgencyKind, the_oversight_agency
-from workdays.rules import add_working_days
 
 logger = logging.getLogger(__name__)
 
 OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 ANSWERING_ROLES = frozenset({Role.HANDLER, Role.LEADER, Role.ADMIN})
 MAX_CASES_PER_ITEM = 200
-
-# Sweep rules: handling overdue by N days raises an item of the given kind, once per case and rule.
-RULE_REMINDER = "handling_overdue_3d"
-RULE_ORDER = "handling_overdue_10d"
-REMINDER_AFTER_DAYS = 3
-ORDER_AFTER_DAYS = 10
-REMINDER_ANSWER_WORKING_DAYS = 3
-ORDER_ANSWER_WORKING_DAYS = 5
 
 
 def _require_oversight(actor: Actor) -> Agency:
@@ -172,6 +160,8 @@ def issue_supervision(
                 message=event_text,
                 changes={"item": str(item.pk), "kind": kind, "answer_due": answer_due, "rule": auto_rule},
             )
+        # The answer is a clock the sweep watches (procedure.CLOCKS "supervision").
+        sweep.refresh_supervision_due([case["uuid"] for case in cases])
         # The agency's staff hear of it after commit (inbox row and e-mail, by the worker).
         enqueue_agency_notice(
             agency_id=agency.pk,
@@ -213,90 +203,26 @@ def answer_supervision(*, actor: Actor, item: SupervisionItem, text: str) -> Sup
                 message=message,
                 changes={"item": str(locked.pk), "answered": True},
             )
+        sweep.refresh_supervision_due(locked.case_uuids)
     return locked
 
 
 # --- The daily sweep -----------------------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    reminders: list[str] = field(default_factory=list)  # tracking numbers
-    orders: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # could not be closed (state changed meanwhile)
-
-
-def _rule_for(overdue_days: int) -> tuple[str, str, int] | None:
-    if overdue_days >= ORDER_AFTER_DAYS:
-        return RULE_ORDER, SupervisionKind.ORDER, ORDER_ANSWER_WORKING_DAYS
-    if overdue_days >= REMINDER_AFTER_DAYS:
-        return RULE_REMINDER, SupervisionKind.REMINDER, REMINDER_ANSWER_WORKING_DAYS
-    return None
+# Every declared clock (cases.procedure.CLOCKS), batched per agency: cases.services.sweep. The oversight
+# ladder it applies (催办 at 3 days late, 督办单 at 10) is procedure.OVERSIGHT_LADDER.
 
 
 def sweep_deadlines(*, today: date | None = None) -> SweepResult:
-    """Raise automatic reminders and orders on overdue handling, and close cases whose petitioner's
-    window for review has run out. Idempotent: a rule fires once per case; a closed case stays so."""
+    """Plan today's sweep with one query over the index and enqueue one task per agency batch
+    (cases.tasks.sweep_agency). Run inline (no broker, or tests) the batches' results are merged."""
+    from celery.result import EagerResult
+
+    from cases.tasks import sweep_agency
+
     today = today or clock.today()
     result = SweepResult()
-    system = Actor.system()
-
-    # 1. One query for every open case whose handling (art. 34) is overdue by 3 days or more; reports
-    # against the oversight office's own unit are the discipline body's, never its (arts. 30, 46).
-    issuer = _oversight_agency()
-    overdue_rows = CaseIndex.objects.filter(
-        is_open=True,
-        next_due_kind="handling",
-        next_due__lte=today - timedelta(days=REMINDER_AFTER_DAYS),
-    )
-    if issuer is not None:
-        overdue_rows = overdue_rows.exclude(case_uuid__in=reports_against(issuer))
-    overdue = list(overdue_rows.select_related("holder").order_by("next_due", "id"))
-    fired = set(
-        SupervisionItem.objects.filter(
-            auto_case_uuid__in=[row.case_uuid for row in overdue], auto_rule__in=[RULE_REMINDER, RULE_ORDER]
-        ).values_list("auto_rule", "auto_case_uuid")
-    )
-    for row in overdue:
-        if row.next_due is None:  # filtered out above; says so to the type checker
-            continue
-        rule = _rule_for((today - row.next_due).days)
-        if rule is None or (rule[0], row.case_uuid) in fired:
-            continue
-        name, kind, answer_days = rule
-        message = str(
-            _("信访件 %(n)s 已超过办理期限（%(due)s）%(days)s日，请抓紧办理并反馈。")
-            % {"n": row.tracking_number, "due": row.next_due.isoformat(), "days": (today - row.next_due).days}
-        )
-        try:
-            with transaction.atomic():
-                issue_supervision(
-                    actor=system,
-                    agency=row.holder,
-                    case_uuids=[row.case_uuid],
-                    kind=kind,
-                    message=message,
-                    answer_due=add_working_days(today, answer_days),
-                    auto_rule=name,
-                    today=today,
-                )
-        except IntegrityError:
-            continue  # another sweep raised it at the same moment (the unique constraint decides)
-        (result.orders if kind == SupervisionKind.ORDER else result.reminders).append(row.tracking_number)
-
-    # 2. One query for replied / reviewed cases whose petitioner's window has passed (arts. 35, 36).
-    # The states and windows are the procedure's (cases.procedure); close_case checks the rest.
-    passed = Q()
-    for state, window in procedure.PETITIONER_WINDOWS.items():
-        passed |= Q(state=state, **{f"{window}__lt": today})
-    expired = CaseIndex.objects.filter(is_open=True).filter(passed)
-    for case_uuid, tracking in expired.order_by("id").values_list("case_uuid", "tracking_number"):
-        try:
-            case_services.close_case(case_uuid=case_uuid, actor=system, today=today)
-        except HallError as exc:
-            logger.info("sweep: %s not closed: %s", tracking, exc.code)
-            result.skipped.append(tracking)
-            continue
-        result.closed.append(tracking)
+    for agency_id, ids in sweep.plan(today):
+        done = sweep_agency.delay(agency_id, today.isoformat(), ids)
+        if isinstance(done, EagerResult):
+            result.merge(done.get())
     return result

@@ -8,10 +8,12 @@ from cases.oversight import services
 
 @shared_task(name="cases.oversight.tasks.sweep_deadlines")
 def sweep_deadlines(today: str | None = None) -> dict[str, list[str]]:
-    """Automatic reminders / supervision orders on overdue handling; close cases whose window passed.
+    """Beat, daily: the sweep over every declared clock (cases.services.sweep): reminders before each
+    deadline, flags after it, 催办 then 督办单, closes once a petitioner's window ran out.
 
-    An adapter: the rules live in cases.oversight.services.sweep_deadlines. It reads the public
-    CaseIndex (one query per rule) and reaches agency schemas only through the case services.
+    An adapter: it plans with one query over the public CaseIndex and enqueues one task per agency
+    batch (cases.tasks.sweep_agency). Inline (tests, no worker) it returns the tracking numbers given
+    a 催办, a 督办单, closed, or that could not be closed.
     """
     from datetime import date
 

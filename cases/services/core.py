@@ -341,7 +341,7 @@ def _append_event(
     return event
 
 
-def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
+def _sync_index(index: CaseIndex, case: Case, holder: Agency, *, save: bool = True) -> None:
     due, due_kind = clocks.next_due(case)
     index.holder = holder
     index.state = case.state
@@ -355,6 +355,9 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
     index.accepted_at = case.accepted_at
     index.acceptance_decided_at = case.acceptance_decided_at
     index.replied_at = case.replied_at
+    index.routed_at = case.routed_at
+    index.reviewed_at = case.reviewed_at
+    index.rereviewed_at = case.rereviewed_at
     index.closed_at = case.closed_at
     index.satisfaction = case.satisfaction
     index.report_status = case.report_status
@@ -374,7 +377,12 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency) -> None:
         setattr(index, name, getattr(case, name))
     index.next_due = due
     index.next_due_kind = due_kind
-    index.save()
+    from cases.services.sweep import sweep_from
+
+    # Any change may start or stop a clock: the sweep looks at the row again from this day.
+    index.sweep_next = sweep_from(index)
+    if save:  # the sweep saves the rows it closed in one statement
+        index.save()
 
 
 def _notify(index: CaseIndex, event_kind: str) -> None:

@@ -319,6 +319,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("HALL_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     }
+# The daily sweep (cases.services.sweep): how many working days before each deadline the responsible
+# agency is reminded, and how many index rows one agency task takes at most.
+HALL_SWEEP_REMINDER_WORKING_DAYS = env_int("HALL_SWEEP_REMINDER_WORKING_DAYS", 3, minimum=0, maximum=20)
+HALL_SWEEP_BATCH_SIZE = env_int("HALL_SWEEP_BATCH_SIZE", 2000, minimum=1, maximum=100_000)
 # The staff's daily digest of what is due in their agency (cases.tasks.enqueue_due_digests).
 # Generated documents whose render failed or never ran (cases.services.documents): picked up again.
 CELERY_BEAT_SCHEDULE["render-staged-documents"] = {

@@ -168,6 +168,10 @@ _STAFF_MESSAGES = {
         gettext_lazy("办结报告待审核：%(n)s"),
         gettext_lazy("交办的信访件 %(n)s“%(t)s”已报送办结报告，请登录工作台审核。"),
     ),
+    "deadline_alert": (
+        gettext_lazy("期限预警（%(d)s）"),
+        gettext_lazy("本单位有 %(c)s 件信访事项即将到期、%(o)s 件已超期：%(n)s。请登录工作台办理。"),
+    ),
     "supervision": (
         gettext_lazy("督办：%(n)s"),
         gettext_lazy("本单位收到%(k)s，涉及信访件 %(n)s，请于%(d)s前反馈。请登录工作台查看。"),

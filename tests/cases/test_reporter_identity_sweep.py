@@ -619,8 +619,13 @@ def test_the_supervision_office_neither_finds_reads_nor_supervises_a_report_agai
         )
     # Both overdue in handling: the sweep reminds the holder of the report against 公安局 only.
     today = timezone.localdate()
+    # (The sweep watches the declared clocks: handling runs in the accepted state, read on its day.)
     CaseIndex.objects.filter(case_uuid__in=[against_bureau.case_uuid, against_gaj.case_uuid]).update(
-        next_due=today - timedelta(days=4), next_due_kind="handling"
+        next_due=today - timedelta(days=4),
+        next_due_kind="handling",
+        state="accepted",
+        handling_due=today - timedelta(days=4),
+        sweep_next=today,
     )
     ovs_services.sweep_deadlines(today=today)
     reminded = set(SupervisionItem.objects.values_list("auto_case_uuid", flat=True))
