@@ -54,7 +54,22 @@ EVENT_SENTENCES = [
     gettext_noop("信访事项已办结。"),
     gettext_noop("%(kind)s：%(message)s（请于%(due)s前反馈）"),
     gettext_noop("%(agency)s反馈%(kind)s：%(text)s"),
+    gettext_noop("信访局退回办结报告，要求重新办理：%(r)s"),
+    gettext_noop("%(step)s由%(body)s办理，已将申请及材料移送该机关；其意见送达后在此登记。"),
+    gettext_noop("信访人申请%(step)s。"),
+    gettext_noop("信访人申请%(step)s，由%(body)s办理。"),
+    gettext_noop("%(body)s于%(day)s出具%(step)s意见（%(o)s），已登记。"),
+    gettext_noop("复核意见为终结意见，信访事项终结；同一事实和理由不再受理。"),
+    gettext_noop("复核机关决定举行听证：%(day)s，%(place)s。听证所需时间不计入复核期限。"),
+    gettext_noop("听证已结束（%(days)s日，不计入复核期限），复核期限至%(due)s。"),
+    gettext_noop("信访人表示不再申请%(step)s，信访事项办结。"),
+    gettext_noop("信访局已确认该事项与信访件 %(n)s 为同一事项，并入原件办理（第十九条）。"),
+    gettext_noop("经信访局审核，该事项与信访件 %(n)s 不是同一事项，撤销关联，作为新的信访事项办理：%(r)s"),
+    gettext_noop("信访人已在网上查阅文书%(count)s份，已送达。"),
+    gettext_noop("文书已纸质送达信访人，送达日期 %(day)s。"),
 ]
+# The two steps above a reply (arts. 35-36), as the services name them in a sentence.
+_STEPS = {"复查": ("review", "复查"), "复核": ("re-review", "复核")}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Steps whose message is what a person wrote (a citizen's supplement): never read as the hall's words.
 TYPED_KINDS = frozenset({"supplemented"})
@@ -84,6 +99,41 @@ def _agency_in_reader_language(stored: str) -> str:
         raise _NotOurs(stored)
     _code, name_zh, name_en = names
     return name_en if _english() and name_en else name_zh
+
+
+def _step_in_reader_language(stored: str) -> str:
+    words = _STEPS.get(stored)
+    if words is None:
+        raise _NotOurs(stored)
+    return words[0] if _english() else words[1]
+
+
+def _review_body_in_reader_language(stored: str) -> str:
+    """A review body (tenants.ReviewBody) by its name in the reader's language; an agency acting for
+    it is named as an agency."""
+    names = _review_body_names().get(stored)
+    if names is None:
+        return _agency_in_reader_language(stored)
+    name_zh, name_en = names
+    return name_en if _english() and name_en else name_zh
+
+
+@lru_cache(maxsize=1)
+def _review_body_names_cached(_epoch: int) -> dict[str, tuple[str, str]]:
+    from tenants.models import ReviewBody
+
+    names: dict[str, tuple[str, str]] = {}
+    for zh, en in ReviewBody.objects.values_list("name_zh", "name_en"):
+        names[zh] = (zh, en)
+        if en:
+            names[en] = (zh, en)
+    return names
+
+
+def _review_body_names() -> dict[str, tuple[str, str]]:
+    import time
+
+    return _review_body_names_cached(int(time.monotonic() // 60))
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +167,10 @@ def _converter(name: str) -> Callable[[str], str] | None:
         return _recount_list
     if name in ("opinion", "o", "s", "channel", "kind"):
         return _choice_converter(name)
+    if name == "step":
+        return _step_in_reader_language
+    if name == "body":
+        return _review_body_in_reader_language
     if name == "message":
         return render_sentence  # a sweep's own words inside an order are the hall's too
     return None  # numbers, dates and what people typed stay as stored

@@ -152,7 +152,7 @@ def record_portal_view(*, case_uuid: uuid.UUID, actor: Actor) -> int:
             actor,
             agency_code=index.holder.code,
             changes={"method": DeliveryMethod.PORTAL, "documents": numbers},
-            message=str(_("信访人已在网上查阅文书，送达：%(list)s") % {"list": "、".join(numbers)}),
+            message=str(_("信访人已在网上查阅文书%(count)s份，已送达。") % {"count": len(numbers)}),
         )
         _sync_index(index, case, index.holder)
         return len(numbers)
