@@ -5,8 +5,6 @@ import pytest
 from accounts import tokens
 from accounts.models import TokenScope
 
-pytest_plugins = ["tests.cases.conftest"]
-
 
 @pytest.fixture
 def agency_token():
