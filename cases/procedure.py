@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from cases.models import CaseState, EventKind
 from config import clock
 from config.errors import InvalidTransition
@@ -465,6 +467,21 @@ PROCEDURE: dict[str, Step] = {
 
 STAFF_STEPS = tuple(name for name, step in PROCEDURE.items() if not step.citizen)
 CITIZEN_STEPS = tuple(name for name, step in PROCEDURE.items() if step.citizen)
+
+
+def supplement_refusal(case: Case) -> Refusal | None:
+    """补充材料 (art. 17: the petitioner states facts and supplies materials): accepted while the case is
+    open; a closed, terminated, merged or linked case takes no more material, the petitioner files a
+    new matter instead. Not a step: it changes no state and starts no clock, so it is declared here
+    as its one rule rather than in PROCEDURE."""
+    if case.is_open:
+        return None
+    return Refusal(
+        InvalidTransition,
+        gettext("该信访件已“%(state)s”，不能再补充材料。如有新的情况，请另行提出信访事项。")
+        % {"state": case.get_state_display()},
+        "case_not_open",
+    )
 
 
 def wrong_state(state: str) -> Refusal:

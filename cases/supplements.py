@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from cases import procedure
 from cases.index.models import CaseIndex
 from cases.models import Attachment, EventKind, PetitionType
 from cases.services import (
@@ -26,7 +27,7 @@ from cases.services import (
     _sync_index,
 )
 from config import clock
-from config.errors import Forbidden, HallError, InvalidTransition, NotFound
+from config.errors import Forbidden, HallError, NotFound
 
 MAX_SUPPLEMENT_TEXT = 5000
 MAX_SUPPLEMENT_FILES = 10
@@ -96,12 +97,9 @@ def _record(
     with _locked(case_uuid) as (index, case):
         if index.citizen_id != owner_id:
             raise NotFound(_("找不到该信访件。"))
-        if not case.is_open:
-            raise InvalidTransition(
-                _("该信访件已“%(state)s”，不能再补充材料。如有新的情况，请另行提出信访事项。")
-                % {"state": case.get_state_display()},
-                code="case_not_open",
-            )
+        refused = procedure.supplement_refusal(case)  # the rule is declared in cases.procedure
+        if refused is not None:
+            raise refused.exception()
         now = clock.now()
         if case.identity_protected:
             already = Attachment.objects.filter(case=case).count()

@@ -148,7 +148,7 @@ def petition_detail(
             filed_with_name=view.index.filed_with.display_name(),
             handled_by_name=_submitted_to(steps) or view.index.holder.display_name(),
         ),
-        "can_supplement": case.is_open,
+        "can_supplement": procedure.supplement_refusal(case) is None,  # its rule is declared there
         "supplement_form": supplement_form or SupplementForm(),
         "view": view,
         "index": view.index,
