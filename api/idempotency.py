@@ -49,7 +49,24 @@ def owner_of(request) -> str | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.uuid}"
+    if request.path.startswith("/open311/"):
+        # GeoReport v2 files with an api_key (in the form or the query string), not a token.
+        from api.open311.keys import open311_key_agent
+
+        agent = open311_key_agent(request.GET.get("api_key") or _form_value(request, "api_key"))
+        if agent is not None:
+            return f"open311:{agent.key.pk}"
     return None
+
+
+def _form_value(request, name: str) -> str | None:
+    """One field of a form body (urlencoded or multipart). The body is read once and kept, so the
+    fingerprint below and the view (request.POST, parsed once and cached) still see all of it."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return None
+    _body(request)
+    return request.POST.get(name)
 
 
 def _body(request) -> bytes:

@@ -336,14 +336,15 @@ def test_filters_of_the_spec(portal_client, published, file_petition, agency_a, 
 # --- Filing ---------------------------------------------------------------------------------------
 
 
-def _post(client, fmt="json", **fields):
+def _post(client, fmt="json", HTTP_IDEMPOTENCY_KEY=None, **fields):  # noqa: N803 - a header
+    headers = {"HTTP_IDEMPOTENCY_KEY": HTTP_IDEMPOTENCY_KEY} if HTTP_IDEMPOTENCY_KEY else {}
     data = {
         "service_code": "complaint-gaj",
         "address_string": "湖滨区六峰路",
         "description": "六峰路上的井盖丢失多日，夜间行人容易跌落，请尽快处理。",
         **fields,
     }
-    return client.post(f"{BASE}/requests.{fmt}", data)
+    return client.post(f"{BASE}/requests.{fmt}", data, **headers)
 
 
 def test_a_citizen_app_files_with_its_key_as_the_citizen(portal_client, registered, agency_a):
@@ -366,6 +367,20 @@ def test_a_citizen_app_files_with_its_key_as_the_citizen(portal_client, register
     assert own[0]["description"].startswith("六峰路上的井盖") and own[0]["address"] == "湖滨区六峰路"
     assert own[0]["status"] == "open" and own[0]["status_notes"].startswith("待签收")
     assert portal_client.get(f"{BASE}/requests/{row['service_request_id']}.json").status_code == 404
+
+
+def test_a_retried_open311_filing_with_the_same_idempotency_key_makes_one_petition(portal_client, registered):
+    _key, plain = issue_key(user=registered, label="掌上信访")
+    before = CaseIndex.objects.count()
+    first = _post(portal_client, api_key=plain, HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = _post(portal_client, api_key=plain, HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert first.status_code == again.status_code == 201, again.content
+    assert again["Idempotent-Replayed"] == "true" and _json(again) == _json(first)
+    assert CaseIndex.objects.count() == before + 1
+    # Another key's holder using the same Idempotency-Key files its own petition.
+    _other, other_plain = issue_key(user=registered, label="另一个应用")
+    third = _post(portal_client, api_key=other_plain, HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert third.status_code == 201 and CaseIndex.objects.count() == before + 2
 
 
 def test_xml_filing_and_the_title_taken_from_the_description(portal_client, registered):
