@@ -264,7 +264,9 @@ answer_undelivered = _refuse_if(
 )
 # 信访工作条例 art. 22(三): 交办 carries the 办结报告; the case cannot close before the bureau has it.
 report_in = _refuse_if(
-    lambda case, today: case.report_required and case.report_status != ReportStatus.ACCEPTED,
+    # report_due is set exactly when a 交办 requires the report (on the case and on its index row alike:
+    # the sweep asks this of index rows).
+    lambda case, today: case.report_due is not None and case.report_status != ReportStatus.ACCEPTED,
     Refusal(
         InvalidTransition,
         _("交办事项须经信访局审核通过办结报告后才能办结（第二十二条）。"),

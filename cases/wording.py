@@ -46,10 +46,7 @@ EVENT_SENTENCES = [
     gettext_noop("上传了 %(n)s 的签章文本。"),
     gettext_noop("因节假日安排调整，期限重新计算：%(list)s"),
     gettext_noop("信访人评价：%(s)s"),
-    gettext_noop("信访人申请复查。"),
-    gettext_noop("信访人申请复查，由信访局办理。"),
     gettext_noop("已出具复查意见（%(o)s）。"),
-    gettext_noop("信访人申请复核。"),
     gettext_noop("已出具复核意见，信访事项终结；同一事实和理由不再受理。"),
     gettext_noop("信访事项已办结。"),
     gettext_noop("%(kind)s：%(message)s（请于%(due)s前反馈）"),
@@ -67,6 +64,12 @@ EVENT_SENTENCES = [
     gettext_noop("经信访局审核，该事项与信访件 %(n)s 不是同一事项，撤销关联，作为新的信访事项办理：%(r)s"),
     gettext_noop("信访人已在网上查阅文书%(count)s份，已送达。"),
     gettext_noop("文书已纸质送达信访人，送达日期 %(day)s。"),
+]
+# Sentences the services wrote before and no longer write: still recognised on old timelines.
+LEGACY_SENTENCES = [
+    gettext_noop("信访人申请复查。"),
+    gettext_noop("信访人申请复查，由信访局办理。"),
+    gettext_noop("信访人申请复核。"),
 ]
 # The two steps above a reply (arts. 35-36), as the services name them in a sentence.
 _STEPS = {"复查": ("review", "复查"), "复核": ("re-review", "复核")}
@@ -226,7 +229,7 @@ def _pattern(sentence: str) -> re.Pattern[str]:
 @cache
 def _patterns_for(language: str) -> list[tuple[str, re.Pattern[str]]]:
     with translation.override(language):
-        return [(msgid, _pattern(gettext(msgid))) for msgid in EVENT_SENTENCES]
+        return [(msgid, _pattern(gettext(msgid))) for msgid in EVENT_SENTENCES + LEGACY_SENTENCES]
 
 
 def _recognise(stored: str) -> tuple[str, dict[str, str]] | None:

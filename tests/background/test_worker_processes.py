@@ -276,8 +276,8 @@ def test_a_worker_killed_mid_task_leaves_it_to_be_redone_with_one_effect(committ
         with blocker.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO notifications_notification (id, user_id, tracking_number, kind, subject,"
-                " body, needs_action, created_at, idempotency_key)"
-                " VALUES (%s, %s, '', 'blocker', 's', 'b', false, now(), %s)",
+                " body, needs_action, created_at, idempotency_key, params)"
+                " VALUES (%s, %s, '', 'blocker', 's', 'b', false, now(), %s, '{}')",
                 (str(uuid.uuid4()), staff.pk, f"{key}:{staff.pk}"),
             )
         with real_broker(queue):

@@ -97,7 +97,8 @@ def test_a_case_whose_report_never_came_cannot_be_closed(
     )
     with pytest.raises(InvalidTransition) as caught:
         services.close_case(case_uuid=assigned.case_uuid, actor=staff(handler_a, agency_a))
-    assert caught.value.code == "report_missing"
+    # A rating waives nothing (arts. 35-36): the review window is still open, and it is checked first.
+    assert caught.value.code == "window_open"
     # Nor by the sweep once the review window has run out (received 27 March at the latest).
     frozen(at(2026, 6, 1))
     with pytest.raises(InvalidTransition) as caught:

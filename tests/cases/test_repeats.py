@@ -15,6 +15,7 @@ from cases.index.models import CaseIndex
 from cases.models import CaseEvent, CaseState, Document
 from cases.services import Actor, PetitionerInput, PetitionInput
 from cases.services.repeats import find_prior_matter, same_matter
+from config import clock
 from config.errors import HallError, InvalidTransition
 from tests.cases.conftest import VALID_ID, in_schema, load_case, staff
 
@@ -136,20 +137,24 @@ def test_after_three_levels_the_written_notice_says_no_longer_accepted(
         text="经查，收费符合约定，不予支持。",
     )
     services.request_review(case_uuid=first.case_uuid, actor=Actor.citizen(citizen), reason="对处理意见不服")
-    services.answer_review(
+    # The bureau replied itself, so the bodies above it decide, outside the hall (arts. 35-36): the
+    # bureau enters their opinions as they come back.
+    services.enter_review_result(
         case_uuid=first.case_uuid,
         actor=staff(clerk, bureau),
         opinion="not_support",
         text="经复查，维持原处理意见。",
+        decided_on=clock.today(),
     )
     services.request_rereview(
         case_uuid=first.case_uuid, actor=Actor.citizen(citizen), reason="对复查意见不服"
     )
-    services.answer_rereview(
+    services.enter_rereview_result(
         case_uuid=first.case_uuid,
         actor=staff(bureau_leader, bureau),
         opinion="not_support",
         text="经复核，本事项终结。",
+        decided_on=clock.today(),
     )
     again = file_petition(**REWORDED)
     assert again.state == CaseState.NOT_ACCEPTED

@@ -87,12 +87,12 @@ def _pdf_text(key: str) -> str:
         return "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(handle.read())).pages)
 
 
-def _file(reporter, bureau, reported, title):
+def _file(reporter, bureau, reported, title, body=BODY):
     return services.submit_petition(
         actor=Actor.citizen(reporter, ip="198.51.100.77"),
         filed_with=bureau,
         petition=PetitionInput(
-            petition_type="report", title=title, body=BODY, reported_agency=reported.code, people_count=1
+            petition_type="report", title=title, body=body, reported_agency=reported.code, people_count=1
         ),
         petitioner=PetitionerInput(name=NAME, id_number=ID_NUMBER, phone=PHONE, address=ADDRESS),
     )
@@ -175,16 +175,27 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
         text="经复查，原处理意见正确，予以维持。",
     )
     step(services.request_rereview, case_uuid=case_uuid, actor=me, reason="仍然不服复查意见")
+    # The city government (the bureau in the hall) reviewed; the body above it, outside the hall,
+    # re-reviews, and the bureau enters its opinion when it comes back (art. 36).
     step(
-        services.answer_rereview,
+        services.enter_rereview_result,
         case_uuid=case_uuid,
         actor=staff(bureau_leader, bureau),
         opinion="support",
         text="经复核，复查意见正确，予以维持。",
+        decided_on=timezone.localdate(),
     )
     assert load_case(case_uuid).state == "terminated"
 
-    refused = step(_file, reporter=reporter, bureau=bureau, reported=agency_b, title="检举住建局违规审批项目")
+    refused = step(
+        _file,
+        reporter=reporter,
+        bureau=bureau,
+        reported=agency_b,
+        title="检举住建局违规审批项目",
+        # Another matter (not the one just terminated, which would not be accepted again: art. 36).
+        body="住建局某科室在未经公示的情况下批准了一个商业项目的规划变更，违反审批程序，请依法调查。",
+    )
     step(services.forward_case, case_uuid=refused.case_uuid, actor=staff(clerk, bureau), target=county)
     step(
         services.not_accept_case,
@@ -265,8 +276,9 @@ def test_a_protected_reporter_appears_on_no_staff_surface_pdf_or_message(
             pdfs.append((agency.code, document.kind))
             look(f"PDF {agency.code} {document.kind} {document.number}", text)
     kinds = {kind for _code, kind in pdfs}
+    # The re-review is decided outside the hall (the province): its hand-off notice is the hall's PDF.
     assert {"assignment_order", "acceptance_notice", "extension_notice", "handling_opinion", "review_opinion",
-            "rereview_opinion", "forward_notice", "non_acceptance_notice"} <= kinds, kinds  # fmt: skip
+            "referral_notice", "forward_notice", "non_acceptance_notice"} <= kinds, kinds  # fmt: skip
 
     # --- Every message to anyone but the reporter -----------------------------------------------------
     staff_notes = list(Notification.objects.exclude(user=reporter))

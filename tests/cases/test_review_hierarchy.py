@@ -55,8 +55,9 @@ def frozen():
 
 
 @pytest.fixture
-def replied_on_march_10(frozen, file_petition, clerk, bureau, handler_a, agency_a):
-    """公安局 (a municipal department) replies on 2026-03-10 to a petition routed to it."""
+def replied_on_march_10(frozen, file_petition, citizen, clerk, bureau, handler_a, agency_a):
+    """公安局 (a municipal department) replies on 2026-03-10 to a petition routed to it; the petitioner
+    opens it on the portal that day, so it is received (送达) on 03-10 and the windows run from then."""
     frozen(at(2026, 3, 2))
     result = file_petition()
     services.forward_case(case_uuid=result.case_uuid, actor=staff(clerk, bureau), target=agency_a)
@@ -66,6 +67,7 @@ def replied_on_march_10(frozen, file_petition, clerk, bureau, handler_a, agency_
     services.reply_case(
         case_uuid=result.case_uuid, actor=staff(handler_a, agency_a), opinion="explain", text=REPLY
     )
+    services.record_portal_view(case_uuid=result.case_uuid, actor=Actor.citizen(citizen))
     return result.case_uuid
 
 
@@ -112,6 +114,7 @@ def test_a_satisfied_rating_leaves_the_rereview_window_open_after_the_review_opi
     services.request_review(case_uuid=case_uuid, actor=me, reason=REASON)
     frozen(at(2026, 3, 25))
     services.answer_review(case_uuid=case_uuid, actor=staff(clerk, bureau), opinion="explain", text=OPINION)
+    services.record_portal_view(case_uuid=case_uuid, actor=me)  # received the same day
     assert load_case(case_uuid).rereview_request_due == date(2026, 4, 24)
     frozen(at(2026, 3, 26))
     with pytest.raises(InvalidTransition) as refused:

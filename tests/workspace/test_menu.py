@@ -27,6 +27,9 @@ NOT_PAGES = {
     "workspace:responsibilities",
     "workspace:template_delete",
     "workspace:resend_delivery",
+    "workspace:api_token_create",
+    "workspace:api_token_revoke",
+    "workspace:review_body",
     "workdays:delete",
     "oversight:kpis_xlsx",
     "oversight:kpis_csv",
@@ -82,6 +85,7 @@ def test_every_agency_workspace_page_has_the_menu(
         "workspace:template_new": "/settings/templates/new/",
         "workspace:template_edit": f"/settings/templates/{template.pk}/",
         "workspace:messages": "/messages/",
+        "workspace:api_tokens": "/settings/tokens/",
         "supervision:inbox": "/supervision/",
         "supervision:item": f"/supervision/{item.pk}/",
     }
