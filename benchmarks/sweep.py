@@ -165,6 +165,8 @@ def build(count: int, actions: int, bureau_id: int, agency_ids: list[int]) -> li
 
 def _copy(connection, lines: list[str]) -> None:
     with connection.cursor() as cursor:
+        # Columns the rows leave out take the model's empty default (Django sets it, COPY does not).
+        cursor.execute("ALTER TABLE caseindex_caseindex ALTER COLUMN petitioner_id_hash SET DEFAULT ''")
         cursor.cursor.copy_expert(
             f"COPY caseindex_caseindex ({COPY_COLUMNS}) FROM STDIN", io.StringIO("\n".join(lines) + "\n")
         )
