@@ -9,6 +9,9 @@ key to another agency's data. Its scopes are checked here too, once for every vi
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
@@ -16,6 +19,7 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from accounts.models import ApiToken, TokenScope
 from accounts.tokens import TokenRefused, token_for
 from tenants.models import AgencyKind
+from tenants.sessions import SurfaceCsrfViewMiddleware
 
 KEYWORDS = (b"bearer", b"token")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -83,5 +87,28 @@ class BearerTokenAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
+class _SurfaceCsrfCheck(SurfaceCsrfViewMiddleware):
+    """DRF's CSRF check (rest_framework.authentication.CSRFCheck) reading the CSRF cookie of the
+    request's surface, as the rest of the hall does: Django's default cookie name is never set."""
+
+    def _reject(self, request, reason):
+        return reason
+
+
 class HallSessionAuthentication(SessionAuthentication):
-    """The browser's session, with DRF's CSRF check on every unsafe method (unchanged)."""
+    """The browser's session, with the CSRF check on every unsafe method against the cookie the
+    browser really has (``hall_portal_csrftoken`` / ``hall_staff_csrftoken``, tenants.sessions)."""
+
+    def enforce_csrf(self, request):
+        reason = csrf_refusal(request)
+        if reason:
+            raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+def csrf_refusal(request) -> str | None:
+    """Why a session-signed unsafe request fails the CSRF check, or None when it passes (one check for
+    the API's session authentication and the Idempotency-Key replay)."""
+    check = _SurfaceCsrfCheck(lambda request: HttpResponse())
+    check.process_request(request)  # reads the surface's cookie into request.META["CSRF_COOKIE"]
+    reason: Any = check.process_view(request, lambda request: HttpResponse(), (), {})
+    return reason  # _reject gives the reason, not a response

@@ -89,14 +89,12 @@ def fingerprint(request) -> str:
 
 
 def _csrf_refused(request) -> bool:
-    """A session-signed request is replayed only if it would pass DRF's CSRF check."""
-    from rest_framework.authentication import CSRFCheck
+    """A session-signed request is replayed only if it would pass the API's CSRF check."""
+    from api.authentication import csrf_refusal
 
     if request.headers.get("Authorization"):
         return False
-    check = CSRFCheck(lambda req: HttpResponse())
-    check.process_request(request)
-    return check.process_view(request, None, (), {}) is not None
+    return csrf_refusal(request) is not None
 
 
 def _replay(record: IdempotencyKey) -> HttpResponse:

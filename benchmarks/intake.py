@@ -306,8 +306,8 @@ class Load:
             "Host": HOST,
             "Content-Type": "application/json",
             "X-CSRFToken": csrf,
-            # DRF's SessionAuthentication checks CSRF against Django's default cookie name.
-            "Cookie": f"hall_portal_session={key}; hall_portal_csrftoken={csrf}; csrftoken={csrf}",
+            # The portal's own session and CSRF cookies, as a browser on the portal has them.
+            "Cookie": f"hall_portal_session={key}; hall_portal_csrftoken={csrf}",
         }
         try:
             if conn is None:

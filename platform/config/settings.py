@@ -8,7 +8,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env_str("HALL_DATA_DIR", str(ROOT_DIR / ".data")))
@@ -115,7 +115,7 @@ MIDDLEWARE = [
 # wait, and for how long, before 503 with Retry-After. 0 slots turns it off (the development server).
 HALL_ADMISSION_SLOTS = env_int("HALL_ADMISSION_SLOTS", 0, minimum=0)
 HALL_ADMISSION_QUEUE = env_int("HALL_ADMISSION_QUEUE", 32, minimum=0)
-HALL_ADMISSION_WAIT = float(env_str("HALL_ADMISSION_WAIT", "1.0"))
+HALL_ADMISSION_WAIT = env_float("HALL_ADMISSION_WAIT", 1.0, minimum=0.0)
 HALL_ADMISSION_RETRY_AFTER = env_int("HALL_ADMISSION_RETRY_AFTER", 2, minimum=1)
 
 TEMPLATES = [

@@ -172,6 +172,31 @@ def test_a_session_still_works_and_still_needs_csrf(host_client, case_at_a, lead
     assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
 
 
+def test_a_browser_session_passes_the_csrf_check_with_the_cookie_it_really_has(
+    portal_client, file_petition, citizen
+):
+    """The page gives the browser its surface's CSRF cookie (hall_portal_csrftoken); a script on it
+    sends that value as X-CSRFToken. Django's default cookie name (csrftoken) is never set."""
+    from django.conf import settings
+
+    result = file_petition()
+    strict = Client(enforce_csrf_checks=True, HTTP_HOST=portal_client.host)
+    strict.force_login(citizen)
+    strict.get(f"/mine/{result.case_uuid}/")  # a page with a form sets the surface's CSRF cookie
+    cookie = settings.HALL_CSRF_COOKIE_NAMES["portal"]
+    assert cookie in strict.cookies and "csrftoken" not in strict.cookies
+    url = f"/api/v1/petitions/{result.case_uuid}/supplements/"
+    refused = strict.post(url, {"text": "补充一张现场照片的说明。"}, content_type="application/json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]["message"]
+    response = strict.post(
+        url,
+        {"text": "补充一张现场照片的说明。"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=strict.cookies[cookie].value,
+    )
+    assert response.status_code in (200, 201), response.content
+
+
 # --- Making and revoking tokens in the workspace settings and on the portal ------------------------
 
 

@@ -41,6 +41,7 @@ def test_platform_folder_does_not_shadow_the_standard_library():
         ("PORT", "eighty", "PORT='eighty' is not a whole number"),
         ("HALL_SURFACES", "intranet", "HALL_SURFACES='intranet' is not one of: all, portal, staff"),
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG='maybe' is not a boolean"),
+        ("HALL_ADMISSION_WAIT", "soon", "HALL_ADMISSION_WAIT='soon' is not a number"),
     ],
 )
 def test_a_bad_setting_fails_at_start_naming_the_variable(variable, value, hint):
