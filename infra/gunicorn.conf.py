@@ -11,12 +11,13 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # Retry-After at once, which costs about a millisecond, so the server's own queue drains quickly even
 # at twice the peak. Each thread keeps its own database connection (CONN_MAX_AGE).
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-worker_class = "gthread"
+# gthread, noting when each request was queued so the admission gate counts that wait too.
+worker_class = "config.gunicorn_worker.HallThreadWorker"
 os.environ.setdefault("HALL_ADMISSION_SLOTS", "3")
 os.environ.setdefault("HALL_ADMISSION_QUEUE", str(max(0, threads - int(os.environ["HALL_ADMISSION_SLOTS"]))))
 timeout = 60
 graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

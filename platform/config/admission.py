@@ -4,7 +4,11 @@ Each web process lets ``HALL_ADMISSION_SLOTS`` requests work at a time (about wh
 CPU and the database connections can serve), lets up to ``HALL_ADMISSION_QUEUE`` more wait at most
 ``HALL_ADMISSION_WAIT`` seconds for a slot, and turns the rest away with 503 and ``Retry-After``.
 gunicorn runs more threads than slots (infra/gunicorn.conf.py), so waiting requests wait here, where
-the wait is bounded, rather than in the server's connection queue, where it is not.
+the wait is bounded. Before a request reaches a thread it may also have waited in gunicorn's own
+queue: the hall's worker (``config.gunicorn_worker``) notes when the request was queued, and that
+wait counts against the same ``HALL_ADMISSION_WAIT``: a request that already waited longer is refused
+at once, so the server's queue drains at about a millisecond a request instead of holding requests
+for tens of seconds.
 
 A request turned away has done nothing: it is refused before the session, the tenant or the database
 are touched, so nothing it carried was acknowledged (a client retries it; a filing's submission id or
@@ -12,6 +16,7 @@ Idempotency-Key makes the retry safe). Health checks are always admitted.
 """
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,6 +36,18 @@ class _Gate:
 
 _lock = threading.Lock()
 _gate: _Gate | None = None
+_server_queue = threading.local()
+
+
+def note_queued_at(moment: float | None) -> None:
+    """The server tells when the request this thread is about to serve was queued
+    (``time.monotonic()``), or None when it is done with it."""
+    _server_queue.at = moment
+
+
+def _waited_in_server() -> float:
+    moment = getattr(_server_queue, "at", None)
+    return 0.0 if moment is None else max(0.0, time.monotonic() - moment)
 
 
 def gate() -> _Gate | None:
@@ -75,6 +92,10 @@ class AdmissionMiddleware:
         current = gate()
         if current is None or request.path.startswith(ALWAYS_ADMITTED):
             return self.get_response(request)
+        budget = float(getattr(settings, "HALL_ADMISSION_WAIT", 2)) - _waited_in_server()
+        if budget <= 0:
+            # It waited its whole budget in the server's queue: its client is about to give up.
+            return _refusal(request)
         if not current.semaphore.acquire(blocking=False):
             queue = int(getattr(settings, "HALL_ADMISSION_QUEUE", 0))
             with _lock:
@@ -82,9 +103,7 @@ class AdmissionMiddleware:
                     return _refusal(request)
                 current.waiting += 1
             try:
-                admitted = current.semaphore.acquire(
-                    timeout=float(getattr(settings, "HALL_ADMISSION_WAIT", 2))
-                )
+                admitted = current.semaphore.acquire(timeout=budget)
             finally:
                 with _lock:
                     current.waiting -= 1

@@ -75,3 +75,20 @@ def test_off_when_no_slots_are_configured(settings, portal_client):
     settings.HALL_ADMISSION_SLOTS = 0
     assert admission.gate() is None
     assert portal_client.get("/").status_code == 200
+
+
+def test_a_request_that_waited_its_budget_in_the_servers_queue_is_refused_at_once(
+    one_slot, settings, portal_client
+):
+    """The wait before the hall's code ran (gunicorn's queue, noted by config.gunicorn_worker)
+    counts against HALL_ADMISSION_WAIT: the request is refused without being worked on."""
+    import time
+
+    admission.note_queued_at(time.monotonic() - 0.5)
+    try:
+        refused = portal_client.get("/api/v1/petitions/")
+    finally:
+        admission.note_queued_at(None)
+    admitted = portal_client.get("/api/v1/petitions/")
+    assert refused.status_code == 503 and refused["Retry-After"] == "2"
+    assert admitted.status_code != 503
