@@ -17,7 +17,7 @@ os.environ.setdefault("HALL_ADMISSION_SLOTS", "3")
 os.environ.setdefault("HALL_ADMISSION_QUEUE", str(max(0, threads - int(os.environ["HALL_ADMISSION_SLOTS"]))))
 timeout = 60
 graceful_timeout = 30
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 10000
+max_requests_jitter = 1000
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
