@@ -7,8 +7,9 @@ case (arts. 35-36). Nothing here knows a clock by name: the declaration says wha
 
 How it runs (Celery beat, cases.oversight.tasks.sweep_deadlines):
 
-1. ``plan``: ONE query over the public CaseIndex for the rows whose ``sweep_next`` has come, across all
-   agencies, grouped by holder into batches.
+1. ``plan``: ONE query for the rows whose ``sweep_next`` has come, across all agencies, grouped by
+   holder into batches; it reads SweepAgenda, the index of ``sweep_next`` that triggers keep (so that
+   moving ``sweep_next`` is a HOT update of CaseIndex, without an entry in each of its indexes).
 2. ``sweep_batch`` (one task per agency batch): one transaction that locks the batch's rows, records
    each action in ``ClockAlert`` (unique per case, clock, last day and action; ``ON CONFLICT DO
    NOTHING``) and acts only on what was new: timeline events and supervision items in bulk, one
@@ -43,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
 from cases.audit import GENESIS, event_digest
-from cases.index.models import CaseIndex, ClockAlert
+from cases.index.models import CaseIndex, ClockAlert, SweepAgenda
 from cases.models import Case, CaseEvent, CaseState, EventKind
 from cases.procedure import CLOCKS, Clock, Escalation, refusal
 from cases.services.core import Actor, _actor_label, _now, _sync_index
@@ -182,9 +183,9 @@ def plan(today: date, *, batch_size: int | None = None) -> list[tuple[int, list[
     """[(holder id, [CaseIndex ids])]: the rows with work today, across all agencies, in batches."""
     batch_size = batch_size or settings.HALL_SWEEP_BATCH_SIZE
     rows = (
-        CaseIndex.objects.filter(is_open=True, sweep_next__isnull=False, sweep_next__lte=today)
-        .order_by("holder_id", "id")
-        .values_list("holder_id", "id")
+        SweepAgenda.objects.filter(sweep_next__lte=today)
+        .order_by("holder_id", "index_id")
+        .values_list("holder_id", "index_id")
     )
     per_agency: dict[int, list[int]] = defaultdict(list)
     for holder_id, row_id in rows.iterator(chunk_size=5000):
@@ -217,23 +218,21 @@ def _hidden_from_oversight(issuer, case_uuids: list) -> set[uuid.UUID]:
 
 
 def _insert_alerts(rows: list[tuple[uuid.UUID, int, str, date, str]], today: date) -> set[tuple]:
-    """Insert (case_uuid, holder, clock, due, action); return the keys that were new."""
+    """Insert (case_uuid, holder, clock, due, action); return the keys that were new (one statement,
+    one array per column: nothing to format per row)."""
     if not rows:
         return set()
-    from psycopg2.extras import execute_values
-
     table = ClockAlert._meta.db_table
+    case_uuids, holders, clock_names, dues, actions = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
-        new = execute_values(
-            cursor,
-            f'INSERT INTO {table} (case_uuid, holder_id, clock, due, action, "on") VALUES %s'  # noqa: S608
-            " ON CONFLICT (case_uuid, clock, due, action) DO NOTHING"
+        cursor.execute(
+            f'INSERT INTO {table} (case_uuid, holder_id, clock, due, action, "on")'  # noqa: S608
+            " SELECT v.*, %s::date FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::date[], %s::text[])"
+            " AS v ON CONFLICT (case_uuid, clock, due, action) DO NOTHING"
             " RETURNING case_uuid, clock, due, action",
-            [(*row, today) for row in rows],
-            page_size=max(len(rows), 1),
-            fetch=True,
+            [today, case_uuids, holders, clock_names, dues, actions],
         )
-    return {(case_uuid, clock, due, action) for case_uuid, clock, due, action in new}
+        return set(cursor.fetchall())
 
 
 @dataclass(frozen=True)
@@ -443,23 +442,26 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                     case.state, case.closed_at = CaseState.CLOSED, now
                     events.append(NewEvent(case, EventKind.CLOSED, agency.code, _("信访事项已办结。"), {}))
                 if closes:
-                    Case.objects.bulk_update([cases[r.case_uuid] for r in closes], ["state", "closed_at"])
+                    _set_columns(Case, [cases[r.case_uuid] for r in closes], ("state", "closed_at"))
                 _append_events(events)
             for row in closes:
                 _sync_index(row, cases[row.case_uuid], agency, save=False)
                 row.updated_at = now
                 result.closed.append(row.tracking_number)
             if closes:
-                CaseIndex.objects.bulk_update(closes, _CLOSE_FIELDS)
+                _set_columns(CaseIndex, closes, _CLOSE_FIELDS)
 
         result.alerts.extend((row.tracking_number, step.clock, step.action) for row, step in done)
+        closed = {r.case_uuid for r in closes}
+        escalated = {r.case_uuid for r in escalated_rows}
         if items:
-            refresh_supervision_due([r.case_uuid for r in escalated_rows], bring_forward=False)
+            # A closed row keeps the close's sweep_next; its supervision_due is refreshed apart (rare).
+            refresh_supervision_due(sorted(escalated & closed), bring_forward=False)
             # The answer just ordered is a clock of its own: the next day is counted with it.
             for row, item in zip(escalated_rows, items, strict=True):
                 row.supervision_due = min(d for d in (row.supervision_due, item.answer_due) if d)
                 planned[row.pk] = (planned[row.pk][0], plan_row(row, today, calendar)[1])
-        _move_sweep_next(rows, planned, {r.case_uuid for r in closes})
+        _move_sweep_next(rows, planned, closed, escalated - closed)
         _tell_agency(agency_id, today, done, items)
     return result.as_dict()
 
@@ -470,18 +472,71 @@ def _label(clock_name: str) -> str:
     return str(CLOCKS_BY_NAME[clock_name].label)
 
 
-def _move_sweep_next(rows: list[CaseIndex], planned: dict, closed: set) -> None:
-    """Each row's ``sweep_next`` to the next day anything new can be due (one statement; the arrays
-    keep the planner on the primary key, never a scan of the index table)."""
-    values = [(row.pk, planned[row.pk][1]) for row in rows if row.case_uuid not in closed]
+def _set_columns(model, objs: list, fields: tuple[str, ...]) -> None:
+    """``bulk_update`` in one ``UPDATE ... FROM unnest(...)``: one array per column instead of a
+    ``CASE WHEN pk = ...`` per row and column, which Django builds (slowly) and the server parses.
+    In the current search path (an agency's schema for Case)."""
+    if not objs:
+        return
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    arrays = [
+        [column.get_db_prep_value(getattr(obj, column.attname), connection) for obj in objs]
+        for column in columns
+    ]
+    names = [column.column for column in columns]
+    sets = ", ".join(f'"{name}" = v."{name}"' for name in names[1:])
+    unnest = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{meta.db_table}" AS t SET {sets}'  # noqa: S608
+            f" FROM unnest({unnest}) AS v({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)})"
+            f' WHERE t."{names[0]}" = v."{names[0]}"',
+            arrays,
+        )
+
+
+def _move_sweep_next(
+    rows: list[CaseIndex], planned: dict, closed: set, supervised: set = frozenset()
+) -> None:
+    """Each row's ``sweep_next`` to the next day anything new can be due, and on the rows given a
+    催办/督办单 (``supervised``) ``supervision_due`` as refresh_supervision_due sets it: one statement,
+    so each row is written once (every write of a row adds an entry to each of the index's indexes
+    unless PostgreSQL can make it a HOT update). The arrays keep the planner on the primary key."""
+    from cases.oversight.models import SupervisionItem
+
+    values = [
+        (row.pk, planned[row.pk][1], row.case_uuid in supervised)
+        for row in rows
+        if row.case_uuid not in closed
+    ]
     if not values:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next"  # noqa: S608
-            " FROM unnest(%s::bigint[], %s::date[]) AS v(id, next) WHERE i.id = v.id",
-            [[pk for pk, _n in values], [n for _pk, n in values]],
+            f"WITH due AS MATERIALIZED ({_OPEN_ANSWERS_SQL % SupervisionItem._meta.db_table})"  # noqa: S608
+            f" UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next,"
+            " supervision_due = CASE WHEN v.supervised"
+            "   THEN (SELECT due.due FROM due WHERE due.case_uuid = i.case_uuid::text)"
+            "   ELSE i.supervision_due END"
+            " FROM unnest(%s::bigint[], %s::date[], %s::boolean[]) AS v(id, next, supervised)"
+            " WHERE i.id = v.id",
+            [
+                [str(u) for u in sorted(supervised)],
+                [pk for pk, _n, _s in values],
+                [n for _pk, n, _s in values],
+                [s for _pk, _n, s in values],
+            ],
         )
+
+
+# The earliest answer due of the unanswered 催办/督办单 naming each of the cases %%s (text[]), as
+# (case_uuid text, due): one pass over the open items, not one per case (``cases`` is a JSON list).
+_OPEN_ANSWERS_SQL = (
+    "SELECT c->>'uuid' AS case_uuid, min(t.answer_due) AS due FROM %s AS t"
+    " CROSS JOIN LATERAL jsonb_array_elements(t.cases) AS c"
+    " WHERE t.answered_at IS NULL AND c->>'uuid' = ANY(%%s::text[]) GROUP BY 1"
+)
 
 
 def refresh_supervision_due(case_uuids: list, *, bring_forward: bool = True) -> None:
@@ -492,18 +547,18 @@ def refresh_supervision_due(case_uuids: list, *, bring_forward: bool = True) -> 
     if not case_uuids:
         return
     days = 2 * settings.HALL_SWEEP_REMINDER_WORKING_DAYS + _REST_SPAN_DAYS if bring_forward else None
+    uuids = [str(u) for u in case_uuids]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {CaseIndex._meta.db_table} AS i SET supervision_due = s.due,"  # noqa: S608
+            f"WITH due AS MATERIALIZED ({_OPEN_ANSWERS_SQL % SupervisionItem._meta.db_table})"  # noqa: S608
+            f" UPDATE {CaseIndex._meta.db_table} AS i SET supervision_due = s.due,"
             " sweep_next = CASE WHEN s.due IS NULL OR %s::int IS NULL THEN i.sweep_next"
             "   ELSE LEAST(i.sweep_next, s.due - %s::int) END"
-            " FROM (SELECT u.id, (SELECT min(answer_due) FROM "
-            f"{SupervisionItem._meta.db_table} AS t"
-            "   WHERE t.answered_at IS NULL AND t.cases @> jsonb_build_array("
-            "     jsonb_build_object('uuid', u.case_uuid::text))) AS due"
-            f"   FROM {CaseIndex._meta.db_table} AS u WHERE u.case_uuid = ANY(%s::uuid[])) AS s"
+            " FROM (SELECT u.id, due.due FROM "
+            f"{CaseIndex._meta.db_table} AS u LEFT JOIN due ON due.case_uuid = u.case_uuid::text"
+            "   WHERE u.case_uuid = ANY(%s::uuid[])) AS s"
             " WHERE i.id = s.id",
-            [days, days, [str(u) for u in case_uuids]],
+            [uuids, days, days, uuids],
         )
 
 
