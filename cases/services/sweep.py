@@ -30,7 +30,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -497,7 +497,7 @@ def _set_columns(model, objs: list, fields: tuple[str, ...]) -> None:
 
 
 def _move_sweep_next(
-    rows: list[CaseIndex], planned: dict, closed: set, supervised: set = frozenset()
+    rows: list[CaseIndex], planned: dict, closed: set, supervised: Collection = frozenset()
 ) -> None:
     """Each row's ``sweep_next`` to the next day anything new can be due, and on the rows given a
     催办/督办单 (``supervised``) ``supervision_due`` as refresh_supervision_due sets it: one statement,
