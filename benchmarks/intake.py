@@ -1,6 +1,6 @@
 """Intake through gunicorn, as in production: peak filings/s, p99 at a fixed rate, behaviour at 2x peak.
 
-    .venv/bin/python benchmarks/intake.py [--seconds 15] [--rate 100] [--clients 32]
+    .venv/bin/python benchmarks/intake.py [--seconds 15] [--rate 100] [--clients N]
 
 In a database of its own (hall_bench_intake on DATABASE_URL's server, or the embedded one) it seeds the
 demo city's agencies and 300 citizens with real-name profiles, starts gunicorn with
@@ -403,7 +403,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rate", type=float, default=100)
-    parser.add_argument("--clients", type=int, default=32)
+    # As many closed-loop clients as the server works on at once (gunicorn workers x admission slots,
+    # as infra/gunicorn.conf.py sets them): more would only wait, and past HALL_ADMISSION_WAIT be
+    # refused, which a peak with zero errors must not count.
+    workers = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) * 2 + 1))
+    slots = int(os.environ.get("HALL_ADMISSION_SLOTS", "3"))
+    parser.add_argument("--clients", type=int, default=workers * slots)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
