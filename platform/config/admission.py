@@ -5,7 +5,7 @@ CPU and the database connections can serve), lets up to ``HALL_ADMISSION_QUEUE``
 ``HALL_ADMISSION_WAIT`` seconds for a slot, and turns the rest away with 503 and ``Retry-After``.
 gunicorn runs more threads than slots (infra/gunicorn.conf.py), so waiting requests wait here, where
 the wait is bounded. Before a request reaches a thread it may also have waited in gunicorn's own
-queue: the hall's worker (``config.gunicorn_worker``) notes when the request was queued, and that
+queue: the hall's worker (``config.gunicorn_worker``) notes how long it waited for a thread, and that
 wait counts against the same ``HALL_ADMISSION_WAIT``: a request that already waited longer is refused
 at once, so the server's queue drains at about a millisecond a request instead of holding requests
 for tens of seconds.
@@ -16,7 +16,6 @@ Idempotency-Key makes the retry safe). Health checks are always admitted.
 """
 
 import threading
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -39,15 +38,14 @@ _gate: _Gate | None = None
 _server_queue = threading.local()
 
 
-def note_queued_at(moment: float | None) -> None:
-    """The server tells when the request this thread is about to serve was queued
-    (``time.monotonic()``), or None when it is done with it."""
-    _server_queue.at = moment
+def note_server_wait(seconds: float) -> None:
+    """The server tells how long the request this thread is about to serve waited in its queue for
+    the thread (0 when it is done with it)."""
+    _server_queue.seconds = max(0.0, seconds)
 
 
 def _waited_in_server() -> float:
-    moment = getattr(_server_queue, "at", None)
-    return 0.0 if moment is None else max(0.0, time.monotonic() - moment)
+    return getattr(_server_queue, "seconds", 0.0)
 
 
 def gate() -> _Gate | None:

@@ -82,13 +82,11 @@ def test_a_request_that_waited_its_budget_in_the_servers_queue_is_refused_at_onc
 ):
     """The wait before the hall's code ran (gunicorn's queue, noted by config.gunicorn_worker)
     counts against HALL_ADMISSION_WAIT: the request is refused without being worked on."""
-    import time
-
-    admission.note_queued_at(time.monotonic() - 0.5)
+    admission.note_server_wait(0.5)
     try:
         refused = portal_client.get("/api/v1/petitions/")
     finally:
-        admission.note_queued_at(None)
+        admission.note_server_wait(0.0)
     admitted = portal_client.get("/api/v1/petitions/")
     assert refused.status_code == 503 and refused["Retry-After"] == "2"
     assert admitted.status_code != 503

@@ -100,3 +100,20 @@ def test_a_request_queued_in_gunicorn_beyond_the_wait_gets_503_at_once(gunicorn)
     assert b"overloaded" in body
     # Sent to an idle server, the same request is worked on (the API answers, without the gate).
     assert _get(gunicorn, "/api/v1/petitions/").status != 503
+
+
+def test_a_client_slow_to_send_its_request_is_not_counted_as_queued(gunicorn):
+    """Only the wait for a thread counts: a connection opened early (a browser's preconnect) whose
+    request follows after more than the admission wait is served like any other."""
+    early = socket.create_connection(("127.0.0.1", gunicorn), timeout=30)
+    try:
+        time.sleep(1.0)
+        early.sendall(
+            f"GET /api/v1/petitions/ HTTP/1.1\r\nHost: {settings.HALL_DOMAIN}\r\n"
+            "Accept: application/json\r\nConnection: close\r\n\r\n".encode()
+        )
+        status_line = early.recv(64).split(b"\r\n", 1)[0]
+    finally:
+        early.close()
+    assert status_line.startswith(b"HTTP/1.1 "), status_line
+    assert status_line.split(b" ")[1] != b"503", status_line
