@@ -175,6 +175,7 @@ def case_rows(count: int, holder_ids: list[int], rng: random.Random):
             f["next_due_kind"],
             f["satisfaction"],
             "",
+            "",
             submitted,
         ]
         columns.append(
@@ -194,7 +195,8 @@ COPY_COLUMNS = (
     "title, "
     "petitioner_name, is_public, state, is_open, linked_to, submitted_at, received_at, accepted_at, "
     "acceptance_decided_at, replied_at, closed_at, accepting_agency_id, acceptance_due, handling_due, "
-    "review_request_due, extended, next_due, next_due_kind, satisfaction, report_status, updated_at"
+    "review_request_due, extended, next_due, next_due_kind, satisfaction, report_status, petitioner_id_hash, "
+    "updated_at"
 )
 # Not listed: the generated local-date columns (submitted_on, acceptance_decided_on, replied_on), which
 # PostgreSQL computes from the *_at columns on COPY as on any insert (COPY may not name them).

@@ -40,16 +40,33 @@ class Dashboard:
     supervision: dict
 
 
+# What the dashboard counts rows by: ``holder_id`` is NOT NULL, so COUNT(holder_id) = COUNT(*), and
+# unlike the primary key it is in the covering indexes ovs_ci_open_cover and ovs_ci_submitted_cover
+# (oversight migration 0003). Counting ``pk`` made PostgreSQL visit the table for every row (a heap
+# scan of the ~25,000 open rows, twice, and a sequential scan of the ~120,000 rows of the monthly
+# series); counting a covered column lets all three be index-only scans (measured at 1,000 agencies
+# and 200,000 cases: 36 + 36 + 96 ms -> 5 + 5 + 32 ms). Django refuses COUNT(*) with a FILTER.
+_ROW = "holder_id"
+
+
 def _counts(today: date, period: Period | None) -> dict:
+    """The counts over ``_scope``'s rows. Without a period the scope is the open rows alone, so the
+    counts do not test ``is_open`` again: ovs_ci_open_cover holds only open rows but not the column
+    (a partial index's condition), and naming it would send PostgreSQL back to the table."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    if period is None:
+        return {
+            "open": Count(_ROW),
+            "due_soon": Count(_ROW, filter=Q(next_due__gte=today, next_due__lte=soon)),
+            "overdue": Count(_ROW, filter=Q(next_due__lt=today)),
+        }
     counts = {
-        "open": Count("pk", filter=Q(is_open=True)),
-        "due_soon": Count("pk", filter=Q(is_open=True, next_due__gte=today, next_due__lte=soon)),
-        "overdue": Count("pk", filter=Q(is_open=True, next_due__lt=today)),
+        "open": Count(_ROW, filter=Q(is_open=True)),
+        "due_soon": Count(_ROW, filter=Q(is_open=True, next_due__gte=today, next_due__lte=soon)),
+        "overdue": Count(_ROW, filter=Q(is_open=True, next_due__lt=today)),
     }
-    if period is not None:
-        low, high = period.moments()
-        counts["received"] = Count("pk", filter=Q(submitted_at__gte=low, submitted_at__lt=high))
+    low, high = period.moments()
+    counts["received"] = Count(_ROW, filter=Q(submitted_at__gte=low, submitted_at__lt=high))
     return counts
 
 
@@ -100,7 +117,7 @@ def _monthly(filters: DashboardFilters, period: Period) -> list[dict]:
         row["bucket"]: row
         for row in rows.annotate(bucket=bucket)
         .values("bucket")
-        .annotate(received=Count("pk"), still_open=Count("pk", filter=Q(is_open=True)))
+        .annotate(received=Count(_ROW), still_open=Count(_ROW, filter=Q(is_open=True)))
         .order_by()
     }
     return [
