@@ -129,10 +129,9 @@ class MyPetitions(APIView):
         form = s.FilePetitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        already_filed = (
-            bool(data["submission_id"]) and CaseIndex.objects.filter(case_uuid=data["submission_id"]).exists()
-        )
-        if data["attachments"] and not already_filed:
+        if data["attachments"] and not (
+            data["submission_id"] and CaseIndex.objects.filter(case_uuid=data["submission_id"]).exists()
+        ):
             # Files sent with the filing become rows of its draft, as if uploaded one by one first (a
             # retry of a filing that went through stores nothing again: it gets the first receipt).
             data["submission_id"] = data["submission_id"] or uuid.uuid4()
@@ -179,7 +178,9 @@ class MyPetition(APIView):
     def get(self, request, case_id):
         view = case_for_citizen(request.user, case_id)
         # 送达 (arts. 35-36): the petitioner reading their petition receives what was published to them.
-        if services.record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request)):
+        if services.record_portal_view(
+            case_uuid=view.index.case_uuid, actor=Actor.from_request(request), index=view.index
+        ):
             view = case_for_citizen(request.user, case_id)
         return Response(_detail(view, for_citizen=True, actor=Actor.from_request(request)))
 

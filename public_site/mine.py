@@ -133,7 +133,9 @@ def petition_detail(
 ):
     view = _view_or_404(request, case_uuid)
     # 送达 (arts. 35-36): the petitioner opening their petition receives what was published to them.
-    if record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request)):
+    if record_portal_view(
+        case_uuid=view.index.case_uuid, actor=Actor.from_request(request), index=view.index
+    ):
         view = _view_or_404(request, case_uuid)
     case = view.case
     today = timezone.localdate()
@@ -268,7 +270,7 @@ def supplement(request, case_uuid):
 @require_safe
 def download_document(request, case_uuid, document_id):
     view = _view_or_404(request, case_uuid)
-    record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request))
+    record_portal_view(case_uuid=view.index.case_uuid, actor=Actor.from_request(request), index=view.index)
     for document in queries.documents(view, for_citizen=True):
         if document.pk == document_id:
             if not document.is_ready:

@@ -312,9 +312,17 @@ def _append_event(
     visible: bool = True,
     at: datetime | None = None,
 ) -> CaseEvent:
-    """Append one hash-chained event. The caller holds the case row lock, so seq cannot race."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    """Append one hash-chained event. The caller holds the case row lock, so seq cannot race.
+
+    The chain's head is read from the database, except on a case this transaction just inserted
+    (``_new_chain``): there the head is the one this function last appended, kept on the instance.
+    """
+    head = getattr(case, "_event_head", None)
+    if head is None:
+        last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    else:
+        seq, prev_hash = head[0] + 1, head[1]
     actor_uuid, actor_name, actor_role = _actor_label(actor)
     ip_address = actor.ip
     if case.identity_protected and actor.is_citizen:
@@ -338,7 +346,15 @@ def _append_event(
     )
     event.hash = event_digest(event, prev_hash)
     event.save(force_insert=True)
+    if head is not None:
+        case._event_head = (seq, event.hash)  # type: ignore[attr-defined]
     return event
+
+
+def _new_chain(case: Case) -> None:
+    """``case`` was inserted by this transaction: it has no events yet, and every event appended to it
+    here goes through this instance (``_append_event`` keeps the head on it, no SELECT)."""
+    case._event_head = (0, GENESIS)  # type: ignore[attr-defined]
 
 
 def _sync_index(index: CaseIndex, case: Case, holder: Agency, *, save: bool = True) -> None:

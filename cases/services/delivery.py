@@ -121,11 +121,15 @@ def _undelivered(case: Case, *, up_to: date | None = None) -> list[Document]:
     return documents
 
 
-def record_portal_view(*, case_uuid: uuid.UUID, actor: Actor) -> int:
+def record_portal_view(*, case_uuid: uuid.UUID, actor: Actor, index: CaseIndex | None = None) -> int:
     """The petitioner opened the petition on the portal: what was published to them is delivered
     today (or on its service day, if that came first). Staff, another citizen or the system opening it
-    deliver nothing. Returns how many documents were delivered now; cheap when there are none."""
-    index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
+    deliver nothing. Returns how many documents were delivered now; cheap when there are none.
+
+    ``index``: the page's own read of the case's index row (with its holder), for the unlocked check
+    whether anything waits; what is delivered is decided again under the case's lock."""
+    if index is None or index.case_uuid != case_uuid:
+        index = CaseIndex.objects.filter(case_uuid=case_uuid).select_related("holder").first()
     if index is None or not procedure.counts_as_delivery(actor, index):
         return 0
     with schema_context(index.holder.schema_name):

@@ -42,6 +42,7 @@ from cases.services.core import (
     _bureau,
     _discipline_body,
     _locked,
+    _new_chain,
     _notify,
     _now,
     _require_staff_of,
@@ -304,6 +305,7 @@ def submit_petition(
                 elif state == CaseState.RECEIVED:
                     case.acceptance_due = clocks.acceptance_due(arrival or now)
                 case.save(force_insert=True)
+                _new_chain(case)
                 Attachment.objects.bulk_create(
                     Attachment(
                         case=case,

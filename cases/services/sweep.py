@@ -30,8 +30,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -287,28 +286,6 @@ def _append_events(events: list[NewEvent]) -> None:
 _CLOSE_FIELDS = ("state", "is_open", "closed_at", "next_due", "next_due_kind", "sweep_next", "updated_at")
 
 
-@contextmanager
-def _search_path_set_once() -> Iterator[None]:
-    """Inside one transaction, send ``SET search_path`` only when the schema changes, not before every
-    statement (django-tenants does so unless TENANT_LIMIT_SET_CALLS). Safe here where the global
-    setting is not: a transaction keeps its server connection even behind a transaction pooler, and a
-    rollback (which undoes a SET) ends the batch. On this connection object only (one per thread)."""
-    wrapper: Any = connection
-    original = wrapper._handle_search_path
-
-    def handle(cursor=None):
-        current = wrapper.search_path_set_schemas
-        if current and current == wrapper._get_cursor_search_paths():
-            return
-        original(cursor)
-
-    wrapper._handle_search_path = handle
-    try:
-        yield
-    finally:
-        del wrapper._handle_search_path
-
-
 def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[str, list]:
     """Do what is due today on these rows of one agency (one transaction; see the module docstring).
 
@@ -319,7 +296,7 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
 
     result = SweepResult()
     system = Actor.system()
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE), _search_path_set_once():
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         calendar = current_calendar()
         agencies = list(
             Agency.objects.filter(Q(pk=agency_id) | Q(kind=AgencyKind.OVERSIGHT, is_active=True)).order_by(

@@ -140,7 +140,9 @@ def release_staged(keys) -> None:
     """The petition that uses these uploads was filed: they are no longer at risk of deletion."""
     from filestore.models import StagedUpload
 
-    StagedUpload.objects.filter(key__in=list(keys)).delete()
+    keys = list(keys)
+    if keys:
+        StagedUpload.objects.filter(key__in=keys).delete()
 
 
 def stage_draft_upload(

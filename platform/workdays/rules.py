@@ -130,23 +130,41 @@ def _check_days(days: int) -> None:
 
 _memo_lock = threading.Lock()
 _memo: tuple[str, WorkCalendar] | None = None
+# Per thread: the atomic block (connection, transaction serial, the block) in which this thread last
+# read the token, and the token it read. Within one atomic block the calendar is read once (a filing
+# computes two deadlines in one); a new block, nested or not, checks the token again.
+_checked = threading.local()
+
+
+def _transaction_key() -> tuple[int, int, int, int] | None:
+    from django.db import connection
+
+    serial = getattr(connection, "transaction_serial", None)
+    if serial is None or not connection.in_atomic_block:
+        return None
+    blocks = connection.atomic_blocks
+    return (id(connection), serial, len(blocks), id(blocks[-1]))
 
 
 def current_calendar() -> WorkCalendar:
-    """The calendar as the database holds it now (one query when nothing changed since the last call)."""
+    """The calendar as the database holds it now: one query when nothing changed since the last call,
+    none when this transaction already read it."""
     global _memo
     from workdays.models import CalendarDay, CalendarVersion
 
-    token = CalendarVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    key = _transaction_key()
     memo = _memo
-    if memo is not None and memo[0] == token:
+    if key is not None and memo is not None and getattr(_checked, "at", None) == (key, memo[0]):
         return memo[1]
-    # The token is read before the days: if an edit commits in between, the snapshot is newer than its
-    # token says and the next call merely reloads it; never the other way round.
-    calendar = WorkCalendar.from_days(CalendarDay.objects.values_list("date", "kind"))
-    with _memo_lock:
-        _memo = (token, calendar)
-    return calendar
+    token = CalendarVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    if memo is None or memo[0] != token:
+        # The token is read before the days: if an edit commits in between, the snapshot is newer than
+        # its token says and the next call merely reloads it; never the other way round.
+        memo = (token, WorkCalendar.from_days(CalendarDay.objects.values_list("date", "kind")))
+        with _memo_lock:
+            _memo = memo
+    _checked.at = (key, token) if key is not None else None
+    return memo[1]
 
 
 def forget_calendar() -> None:
@@ -154,6 +172,7 @@ def forget_calendar() -> None:
     global _memo
     with _memo_lock:
         _memo = None
+    _checked.at = None
 
 
 def is_working_day(day: date) -> bool:

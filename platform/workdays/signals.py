@@ -12,6 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from workdays.models import CalendarDay, CalendarVersion
+from workdays.rules import forget_calendar
 
 # Sent once the edit has committed. Deadlines already computed from the old calendar listen to it
 # (cases.apps): the calendar does not know what depends on it.
@@ -21,6 +22,7 @@ calendar_changed = Signal()
 def bump_calendar_version() -> None:
     # Same transaction as the edit: other processes see the new token exactly when they see the edit.
     CalendarVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    forget_calendar()  # this transaction's own next read sees the edit
     transaction.on_commit(lambda: calendar_changed.send(sender=CalendarVersion), robust=True)
 
 

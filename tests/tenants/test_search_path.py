@@ -92,3 +92,51 @@ def test_a_filing_sets_each_path_only_when_it_changes(portal_client, citizen, bu
     # Never the same path twice in a row: a SET only where the schema really changes.
     assert all(a != b for a, b in zip(sets, sets[1:], strict=False)), sets
     assert len(sets) <= len(statements) // 3, (len(sets), len(statements))
+
+
+def _sets(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SET search_path")]
+
+
+def test_a_public_statement_runs_under_the_path_the_session_has(agency_a):
+    from tenants.models import Agency
+
+    connection.set_tenant(agency_a)
+    Case.objects.exists()  # the session now has "ag_a", public
+    with CaptureQueriesContext(connection) as captured:
+        connection.set_schema_to_public()
+        assert Agency.objects.filter(pk=agency_a.pk).exists()  # public only: resolves the same
+        connection.set_tenant(agency_a)
+        Case.objects.exists()  # back in the schema the session still has
+    assert _sets(captured) == []
+    assert schemas_in_effect() == [agency_a.schema_name, "public"]
+
+
+def test_an_agency_statement_gets_its_own_path_first(agency_a, agency_b):
+    connection.set_tenant(agency_a)
+    Case.objects.exists()
+    with CaptureQueriesContext(connection) as captured:
+        connection.set_tenant(agency_b)
+        Case.objects.exists()
+    assert _sets(captured) == [f'SET search_path = "{agency_b.schema_name}","public"']
+
+
+def test_an_agency_table_read_in_the_public_context_still_fails(agency_a):
+    """The isolation boundary: after an agency's path, public code naming a case table must not read
+    that agency's rows; it gets the public path first and fails as it always did."""
+    connection.set_tenant(agency_a)
+    assert Case.objects.exists() in (True, False)
+    connection.set_schema_to_public()
+    with pytest.raises(DatabaseError, match="cases_case"), transaction.atomic():
+        list(Case.objects.all()[:1])
+
+
+def test_a_cursor_that_sets_the_path_itself_keeps_it_and_the_next_cursor_does_not(agency_a, agency_b):
+    with transaction.atomic():
+        connection.set_tenant(agency_a)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL search_path TO "{agency_b.schema_name}", public')
+            cursor.execute("SELECT count(*) FROM cases_case")  # this cursor's own path: agency_b
+            cursor.execute("SELECT current_schemas(false)")
+            assert list(cursor.fetchone()[0]) == [agency_b.schema_name, "public"]
+        assert schemas_in_effect() == [agency_a.schema_name, "public"]

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from workdays import rules
 from workdays.models import CalendarDay
@@ -203,7 +204,7 @@ def test_an_edit_made_by_another_process_is_seen_through_the_version_token():
 
     saturday = date(2026, 3, 7)
     assert not rules.is_working_day(saturday)  # warms this process's copy
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
         assert not rules.is_working_day(saturday)
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert len(selects) == 1 and "workdays_calendarversion" in selects[0]  # the token check only
@@ -217,7 +218,25 @@ def test_an_edit_made_by_another_process_is_seen_through_the_version_token():
             [saturday, "另一进程"],
         )
         cursor.execute("UPDATE workdays_calendarversion SET token = %s WHERE id = 1", ["other-process-token"])
-    assert rules.is_working_day(saturday)
+    with transaction.atomic():  # the next unit of work (the test itself runs in one transaction)
+        assert rules.is_working_day(saturday)
+
+
+def test_one_atomic_block_reads_the_token_once_and_sees_its_own_edit():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    saturday = date(2026, 3, 7)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            assert not rules.is_working_day(saturday)
+            assert rules.period_end(saturday, 15) == date(2026, 3, 23)
+            assert not rules.is_working_day(saturday)
+        tokens = [q["sql"] for q in queries.captured_queries if "workdays_calendarversion" in q["sql"]]
+        assert len(tokens) == 1, tokens
+        # An edit in the same block (bump_calendar_version) is seen by the block's next read.
+        CalendarDay.objects.create(date=saturday, kind="workday", name="调休上班")
+        assert rules.is_working_day(saturday)
 
 
 def test_a_rolled_back_edit_does_not_linger_in_memory():
