@@ -10,6 +10,7 @@ query per schema, and compared by character-bigram containment, never by difflib
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections import defaultdict
@@ -39,7 +40,10 @@ def _normalize(text: str) -> str:
     return _NOISE.sub("", text).lower()
 
 
+@functools.lru_cache(maxsize=128)  # at most ~2,000 bigrams each
 def _shingles(text: str) -> frozenset[str]:
+    """The text's character bigrams (cached: a filing compares its own text with up to CANDIDATES
+    earlier ones, and a citizen's earlier texts come back at their next filing)."""
     flat = _normalize(text)[:2000]
     grams = {flat[i : i + 2] for i in range(len(flat) - 1)}
     return frozenset(g for g in grams if not all(ch in _FILLER for ch in g))

@@ -1,36 +1,14 @@
-"""No statement is sent twice for the same schema in one request: a filing and the case pages.
-
-Each statement is keyed by the schema it reads: the path then in effect for a statement naming an
-agency's case tables, ``public`` for any other. ``SET search_path`` itself counts as a statement: a
-request that sets the same path twice has switched back and forth.
-"""
-
-import re
+"""No statement is sent twice for the same schema in one request: a filing and the case pages
+(the measure: config.sqlcount, shared with benchmarks/intake.py)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import save_profile
+from config.sqlcount import repeated_statements as repeated
 
 pytest_plugins = ["tests.cases.conftest"]
-
-_CONTROL = re.compile(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
-_AGENCY_TABLE = re.compile(r'(?<!\.)(?<!\.")\bcases_\w+')
-
-
-def repeated(statements: list[str]) -> list[str]:
-    path, seen, twice = "public", set(), []
-    for sql in statements:
-        if _CONTROL.match(sql):
-            continue
-        if sql.startswith("SET search_path"):
-            path = sql
-        key = (path if _AGENCY_TABLE.search(sql) else "public", sql)
-        if key in seen:
-            twice.append(sql)
-        seen.add(key)
-    return twice
 
 
 def test_the_check_itself_finds_a_repeat():
