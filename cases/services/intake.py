@@ -171,19 +171,22 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
 
 
 def _already_submitted(case_id: uuid.UUID, citizen: User | None) -> SubmitResult | None:
-    existing = CaseIndex.objects.filter(case_uuid=case_id).select_related("holder").first()
+    """The receipt of the petition already filed under this submission id, if any (only the columns
+    the receipt shows: every filing asks, and almost always there is none)."""
+    existing = (
+        CaseIndex.objects.filter(case_uuid=case_id)
+        .values_list(
+            "citizen_id", "tracking_number", "query_code_encrypted", "state", "holder__code", "linked_to"
+        )
+        .first()
+    )
     if existing is None:
         return None
-    if citizen is None or existing.citizen_id != citizen.pk:
+    citizen_id, tracking, query_code, state, holder_code, linked_to = existing
+    if citizen is None or citizen_id != citizen.pk:
         raise HallError(_("该提交编号已被使用，请刷新页面后重新提交。"), code="submission_id_taken")
     return SubmitResult(
-        existing.case_uuid,
-        existing.tracking_number,
-        decrypt_text(existing.query_code_encrypted),
-        existing.state,
-        existing.holder.code,
-        existing.linked_to,
-        created=False,
+        case_id, tracking, decrypt_text(query_code), state, holder_code, linked_to, created=False
     )
 
 

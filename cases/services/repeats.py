@@ -31,6 +31,16 @@ from cases.services.documents import _issue_document
 from config import clock
 
 CANDIDATES = 20
+_CANDIDATE_FIELDS = (
+    "case_uuid",
+    "tracking_number",
+    "state",
+    "is_open",
+    "submitted_at",
+    "citizen_id",
+    "holder__schema_name",
+    "holder__code",
+)
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 # Characters of petition boilerplate: a bigram made only of them says nothing about the matter.
 _FILLER = frozenset("我们的了是在和与及对从起请求有关部门查处尽快某个一没有任何依据要希望反映情况问题小区住")
@@ -139,6 +149,8 @@ def find_prior_matter(
         rows.filter(decisive)
         .exclude(state__in=[CaseState.MERGED, CaseState.LINKED])
         .select_related("holder")
+        # What the comparison and the notices read: a candidate is not a whole index row.
+        .only(*_CANDIDATE_FIELDS)
         .order_by("-submitted_at")[:CANDIDATES]
     )
     texts = _case_texts(candidates)

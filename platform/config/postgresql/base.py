@@ -39,6 +39,9 @@ _SETS_PATH = re.compile(
     r"\bSET\s+(LOCAL\s+|SESSION\s+)?search_path|set_config\s*\(\s*'search_path'", re.IGNORECASE
 )
 
+_CLASSIFIED: dict[str, tuple[bool, bool]] = {}
+_CLASSIFIED_SIZE = 2048
+
 
 def _tenant_tables() -> re.Pattern[str]:
     """The tables an agency schema holds: the tenant apps' models and django_migrations."""
@@ -92,10 +95,19 @@ class DatabaseWrapper(TenantsDatabaseWrapper):
         # Otherwise the path is settled when the cursor executes a statement (_settle_search_path).
 
     @classmethod
-    def _names_tenant_table(cls, sql: str) -> bool:
-        if cls._tenant_table_pattern is None:
-            cls._tenant_table_pattern = _tenant_tables()
-        return bool(cls._tenant_table_pattern.search(sql))
+    def _classify(cls, sql: str) -> tuple[bool, bool]:
+        """(reads the same rows under any path ending in public, sets the path itself), cached per
+        statement text: the ORM sends the same few hundred texts, the values as parameters."""
+        known = _CLASSIFIED.get(sql)
+        if known is None:
+            if cls._tenant_table_pattern is None:
+                cls._tenant_table_pattern = _tenant_tables()
+            public_only = not (_PATH_SENSITIVE.search(sql) or cls._tenant_table_pattern.search(sql))
+            known = (public_only, bool(_SETS_PATH.search(sql)))
+            if len(_CLASSIFIED) >= _CLASSIFIED_SIZE:
+                _CLASSIFIED.clear()
+            _CLASSIFIED[sql] = known
+        return known
 
     def _path_serves(self, sql: str) -> bool:
         """Whether the path the session has now gives ``sql`` the rows the wanted path would."""
@@ -107,9 +119,7 @@ class DatabaseWrapper(TenantsDatabaseWrapper):
         if have == self._get_cursor_search_paths():
             self.search_path_set_schemas = have  # back in the schema the session still has
             return True
-        if have[-1] != "public":
-            return False
-        return not (_PATH_SENSITIVE.search(sql) or self._names_tenant_table(sql))
+        return have[-1] == "public" and self._classify(sql)[0]
 
     def _settle_search_path(self, execute, sql, params, many, context):
         cursor = context["cursor"]
@@ -122,7 +132,7 @@ class DatabaseWrapper(TenantsDatabaseWrapper):
             super()._handle_search_path(cursor)
             self._session_path = self.search_path_set_schemas
             self._path_owner = None
-        if not _SETS_PATH.search(str(sql)):
+        if not self._classify(str(sql))[1]:
             return execute(sql, params, many, context)
         try:
             return execute(sql, params, many, context)
