@@ -101,7 +101,8 @@ def enqueue_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str
         "event_kind": event_kind,
         "key": f"case:{case_uuid}:{event_kind}:{uuid.uuid4().hex}",
     }
-    transaction.on_commit(lambda: deliver_case_event.apply_async(kwargs=kwargs))
+    # kwargsrepr: the message's key names it in the worker's log (and Celery need not repr the rest).
+    transaction.on_commit(lambda: deliver_case_event.apply_async(kwargs=kwargs, kwargsrepr=kwargs["key"]))
 
 
 def notify_case_event(
@@ -192,7 +193,8 @@ def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str)
     kwargs = {"agency_id": agency_id, "kind": kind, "subject": subject, "body": body, "key": key}
     if values:
         kwargs["params"] = values  # only when there are some: a worker of the previous release runs it too
-    transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs))
+    # kwargsrepr: the key, not the subject and body, in the worker's log (titles are the citizens').
+    transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs, kwargsrepr=key))
 
 
 def agency_member_ids(agency_id: int) -> list[int]:
