@@ -529,7 +529,10 @@ def allowed_actions(
     names = names or (CITIZEN_STEPS if actor.is_citizen else STAFF_STEPS)
     if case is None:
         return {name: wrong_state(CaseState.TRANSFERRED) for name in names}
-    return {name: refusal(name, actor, index, case, today) or ALLOWED for name in names}
+    from cases.services.core import reviewers_kept
+
+    with reviewers_kept():  # several steps' rules ask who reviews this case: work it out once
+        return {name: refusal(name, actor, index, case, today) or ALLOWED for name in names}
 
 
 def window_open(name: str, record, today: date) -> bool:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,9 @@ class Actor:
         tenant = getattr(request, "tenant", None)
         if tenant is None or not tenant.schema_name or tenant.kind == AgencyKind.PORTAL:
             return cls.citizen(request.user, ip=ip)
+        held = getattr(request, "agency_roles", None)  # staff_required read them for this request
+        if held is not None:
+            return cls(user=request.user, agency=tenant, roles=frozenset(held), ip=ip)
         return cls.staff(request.user, tenant, ip=ip)
 
     @classmethod
@@ -218,9 +222,46 @@ def _handled_by(case: Case, holder: Agency | None) -> str:
     return case.replied_by or (holder.code if holder is not None else "")
 
 
+# While a page asks which steps are allowed (procedure.allowed_actions), the reviewers of the case are
+# worked out once: several steps' rules ask who reviews and who re-reviews the same case.
+_reviewers: ContextVar[dict | None] = ContextVar("hall_reviewers", default=None)
+
+
+@contextmanager
+def reviewers_kept() -> Iterator[None]:
+    """Keep each case's reviewer and re-reviewer for the duration of the block (nothing changes them
+    inside it: the block only reads)."""
+    token = _reviewers.set({})
+    try:
+        yield
+    finally:
+        _reviewers.reset(token)
+
+
+def _kept(kind: str, case: Case, holder: Agency | None, find: Callable[[], Reviewer]) -> Reviewer:
+    kept = _reviewers.get()
+    if kept is None:
+        return find()
+    key = (
+        kind,
+        case.pk,
+        case.review_body,
+        case.rereview_body,
+        case.replied_by,
+        holder.pk if holder else None,
+    )
+    if key not in kept:
+        kept[key] = find()
+    return kept[key]
+
+
 def _review_body(case: Case, holder: Agency | None = None) -> Reviewer:
     """Who reviews (复查, art. 35): the level above the body that handled the matter, as recorded when
     the review was requested, or (before) as the handler's 上级机关 is configured now."""
+    return _kept("review", case, holder, lambda: _find_review_body(case, holder))
+
+
+def _find_review_body(case: Case, holder: Agency | None) -> Reviewer:
     handler = _handled_by(case, holder)
     if case.review_body:
         body = ReviewBody.objects.select_related("agency", "above").get(code=case.review_body)
@@ -235,6 +276,10 @@ def _review_body(case: Case, holder: Agency | None = None) -> Reviewer:
 def _rereview_body(case: Case, holder: Agency | None = None) -> Reviewer:
     """Who re-reviews (复核, art. 36): the level above the review body, never the reviewer nor the
     handler."""
+    return _kept("rereview", case, holder, lambda: _find_rereview_body(case, holder))
+
+
+def _find_rereview_body(case: Case, holder: Agency | None) -> Reviewer:
     review = _review_body(case, holder)
     if case.rereview_body:
         body = ReviewBody.objects.select_related("agency", "above").get(code=case.rereview_body)

@@ -84,3 +84,13 @@ def test_a_case_page_sends_no_statement_twice(signed_in, agency_a, page):
     statements = _statements(lambda: response.update(r=signed_in.get(page.format(id=case_id))))
     assert response["r"].status_code == 200
     assert repeated(statements) == [], statements
+
+
+def test_the_workspace_case_page_sends_no_statement_twice(signed_in, agency_a, handler_a, host_client):
+    case_id = _file(signed_in, "道路积水", "黄河路口每逢下雨积水没膝，请尽快疏通。", agency=agency_a.code)
+    staff = host_client(agency_a, handler_a)
+    staff.get(f"/case/{case_id}/")  # the first view of a process loads its caches
+    response = {}
+    statements = _statements(lambda: response.update(r=staff.get(f"/case/{case_id}/")))
+    assert response["r"].status_code == 200
+    assert repeated(statements) == [], statements
