@@ -449,8 +449,9 @@ def main() -> None:
         peak_rate = peak["ok"] / wall
 
         load.results.clear()
+        began = time.monotonic()
         load.open_loop(args.rate, args.seconds)
-        fixed = summarize(f"{args.rate:.0f}/s offered", load.results)
+        fixed = summarize(f"{args.rate:.0f}/s offered", load.results, time.monotonic() - began)
 
         load.results.clear()
         over = max(2 * peak_rate, args.rate * 2)
@@ -477,7 +478,10 @@ def main() -> None:
     print(f"\nmachine: {os.cpu_count()} cores; gunicorn with infra/gunicorn.conf.py")
     errors = sum(v for k, v in peak["statuses"].items() if k != 201)
     print(f"peak: {peak_rate:.1f} filings/s (target >= 150), errors {errors}")
-    print(f"at {args.rate:.0f}/s offered: p99 {fixed['p99'] * 1000:.0f} ms (target < 200 ms)")
+    print(
+        f"at {args.rate:.0f}/s offered: p99 {fixed['p99'] * 1000:.0f} ms (target < 200 ms), "
+        f"{fixed['ok'] / args.seconds:.1f} filings/s stored over the {args.seconds:.0f} s offered"
+    )
     print(
         f"at {over:.0f}/s offered: p99 {overload['p99'] * 1000:.0f} ms, "
         f"{shed} answered 503 with Retry-After, "
