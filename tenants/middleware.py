@@ -4,6 +4,9 @@ Also enforces the surfaces setting (internet/intranet separation): a process con
 only the portal cannot route a request to any staff page, and vice versa.
 """
 
+import copy
+import time
+
 from django.conf import settings
 from django.db import connection
 from django.shortcuts import render
@@ -42,7 +45,28 @@ def portal_url() -> str:
     return f"{settings.HALL_SCHEME}://{settings.HALL_DOMAIN}{port}/"
 
 
+# Host name → its agency, kept for a few seconds per process: every request asks, agencies change
+# rarely. A save or delete of an agency or a domain in this process forgets them all (tenants.apps);
+# another process sees the change within TENANT_CACHE_SECONDS. Each request gets its own copy of the
+# agency, so what one request sets on it never reaches another.
+TENANT_CACHE_SECONDS = 5.0
+_tenants: dict[str, tuple[float, object]] = {}
+
+
+def forget_tenants(**_kwargs) -> None:
+    _tenants.clear()
+
+
 class HallTenantMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):
+        now = time.monotonic()
+        kept = _tenants.get(hostname)
+        if kept is None or kept[0] <= now:
+            tenant = super().get_tenant(domain_model, hostname)  # an unknown host raises, never kept
+            kept = (now + TENANT_CACHE_SECONDS, tenant)
+            _tenants[hostname] = kept
+        return copy.copy(kept[1])
+
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:

@@ -199,6 +199,10 @@ def local_storage(settings, tmp_path):
 def _public_schema_after_each_test():
     yield
     connection.set_schema_to_public()
+    # A test's rolled-back agencies must not outlive it in the host routing's copy (no signal says so).
+    from tenants.middleware import forget_tenants
+
+    forget_tenants()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from accounts.models import Membership, Role, User
 from cases.models import HandlingOpinion
 from cases.workspace.models import ReplyTemplate
 from config.errors import Forbidden, HallError, NotFound
+from tenants.middleware import forget_tenants
 from tenants.models import Agency, AgencyKind, ReviewBody
 
 ADMIN_ROLES = frozenset({Role.ADMIN})
@@ -177,4 +178,8 @@ def set_review_body(*, acting_user: User, bureau: Agency, agency: Agency, body_c
         # An update, not save(): the bureau's request runs in the bureau's schema, and django-tenants
         # refuses to save another tenant's row from there.
         Agency.objects.filter(pk=row.pk).update(review_body=body)
+        # No save signal for an update: the host routing's copy forgets now, and again at the commit
+        # (a request in between may have kept the old row).
+        forget_tenants()
+        transaction.on_commit(forget_tenants)
     return row
