@@ -140,3 +140,19 @@ def test_a_cursor_that_sets_the_path_itself_keeps_it_and_the_next_cursor_does_no
             cursor.execute("SELECT current_schemas(false)")
             assert list(cursor.fetchone()[0]) == [agency_b.schema_name, "public"]
         assert schemas_in_effect() == [agency_a.schema_name, "public"]
+
+
+def test_what_counts_as_naming_an_agency_table():
+    from config.postgresql.base import DatabaseWrapper
+
+    def public_only(sql: str) -> bool:
+        return DatabaseWrapper._classify(sql)[0]
+
+    assert public_only('SELECT "tenants_agency"."id" FROM "tenants_agency"')
+    assert public_only('SELECT id FROM "ag_a"."cases_case" UNION ALL SELECT id FROM "ag_b"."cases_case"')
+    assert not public_only('SELECT "cases_case"."id" FROM "cases_case"')
+    assert not public_only("select id from cases_caseevent")
+    assert not public_only("SELECT nextval('cases_caseevent_id_seq')")  # a tenant sequence
+    assert not public_only("SELECT app, name FROM django_migrations")  # every schema has its own
+    assert not public_only("SELECT c.relname FROM pg_catalog.pg_class c")  # the catalogue follows the path
+    assert not public_only("SELECT current_schema()")

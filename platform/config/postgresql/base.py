@@ -54,8 +54,9 @@ def _tenant_tables() -> re.Pattern[str]:
         if config.name in settings.TENANT_APPS or config.label in labels:
             tables.update(model._meta.db_table for model in config.get_models(include_auto_created=True))
     names = "|".join(re.escape(name) for name in sorted(tables, key=len, reverse=True))
-    # Not when qualified by a schema ("ag_x"."cases_case"): such a name does not depend on the path.
-    return re.compile(rf'(?<!\.)(?<!\.")\b({names})\b', re.IGNORECASE)
+    # Any name that starts with one of them (its sequences and indexes too: cases_caseevent_id_seq),
+    # but not one qualified by a schema ("ag_x"."cases_case"), which does not depend on the path.
+    return re.compile(rf'(?<!\.)(?<!\.")\b({names})', re.IGNORECASE)
 
 
 class DatabaseWrapper(TenantsDatabaseWrapper):
