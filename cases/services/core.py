@@ -450,19 +450,21 @@ def _notify(index: CaseIndex, event_kind: str) -> None:
     """Tell the citizen (inbox, e-mail, SMS by their choice), and the staff of the agency a case
     arrives at: the worker does it after commit, and nothing is enqueued if the transaction rolls
     back (notifications.services)."""
-    from notifications.services import enqueue_agency_notice, enqueue_case_event
+    from notifications.services import enqueue_step
 
+    staff = None
     if event_kind in (EventKind.SUBMITTED, EventKind.FORWARDED, EventKind.ASSIGNED):
-        enqueue_agency_notice(
-            agency_id=index.holder_id,
-            kind="case_arrived",
-            key=f"arrived:{index.case_uuid}:{event_kind}:{uuid.uuid4().hex}",
-            n=index.tracking_number,
-            t=index.title,
-        )
-    if index.citizen_id is None:
-        return
-    enqueue_case_event(case_uuid=index.case_uuid, citizen_id=index.citizen_id, event_kind=event_kind)
+        staff = {
+            "agency_id": index.holder_id,
+            "kind": "case_arrived",
+            "key": f"arrived:{index.case_uuid}:{event_kind}:{uuid.uuid4().hex}",
+            "n": index.tracking_number,
+            "t": index.title,
+        }
+    citizen = None
+    if index.citizen_id is not None:
+        citizen = {"case_uuid": index.case_uuid, "citizen_id": index.citizen_id, "event_kind": event_kind}
+    enqueue_step(agency_notice=staff, case_event=citizen)  # one message for both
 
 
 def _in_schema_save(case: Case, agency: Agency, fields: list[str]) -> None:

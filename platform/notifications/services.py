@@ -86,23 +86,46 @@ def _case_summary(case_uuid: uuid.UUID) -> CaseSummary | None:
     return _case_summaries[0](case_uuid)
 
 
-def enqueue_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> None:
-    """Have the worker tell the citizen about ``event_kind``, once the current transaction commits.
-
-    Nothing is enqueued for a transaction that rolls back. The key travels in the message, so a task
-    redone after a lost worker writes the same inbox row and sends each message once."""
+def _case_event_message(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> dict | None:
+    """The worker's message for telling the citizen about ``event_kind`` (None: nothing to tell)."""
     if event_kind not in _MESSAGES:
-        return
-    from notifications.tasks import deliver_case_event
-
-    kwargs = {
+        return None
+    return {
         "case_uuid": str(case_uuid),
         "citizen_id": citizen_id,
         "event_kind": event_kind,
         "key": f"case:{case_uuid}:{event_kind}:{uuid.uuid4().hex}",
     }
+
+
+def enqueue_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str) -> None:
+    """Have the worker tell the citizen about ``event_kind``, once the current transaction commits.
+
+    Nothing is enqueued for a transaction that rolls back. The key travels in the message, so a task
+    redone after a lost worker writes the same inbox row and sends each message once."""
+    kwargs = _case_event_message(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind)
+    if kwargs is None:
+        return
+    from notifications.tasks import deliver_case_event
+
     # kwargsrepr: the message's key names it in the worker's log (and Celery need not repr the rest).
     transaction.on_commit(lambda: deliver_case_event.apply_async(kwargs=kwargs, kwargsrepr=kwargs["key"]))
+
+
+def enqueue_step(*, agency_notice: dict | None = None, case_event: dict | None = None) -> None:
+    """One step of a case told to both sides in ONE message, after commit: the staff of the agency it
+    arrives at (``agency_notice``: enqueue_agency_notice's arguments) and the citizen (``case_event``:
+    enqueue_case_event's). A filing sends one message, not two; each part keeps its own key, so the
+    message redone has one effect."""
+    staff = _agency_notice_message(**agency_notice) if agency_notice else None
+    citizen = _case_event_message(**case_event) if case_event else None
+    if staff is None and citizen is None:
+        return
+    from notifications.tasks import deliver_step
+
+    kwargs = {"staff": staff, "citizen": citizen}
+    keys = " ".join(part["key"] for part in (staff, citizen) if part)
+    transaction.on_commit(lambda: deliver_step.apply_async(kwargs=kwargs, kwargsrepr=keys))
 
 
 def notify_case_event(
@@ -180,12 +203,7 @@ _STAFF_MESSAGES = {
 }
 
 
-def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str) -> None:
-    """After commit, tell every member of the agency (inbox row and e-mail) about ``kind``.
-
-    ``key`` names the step (a case event, a supervision item): one message per person and step."""
-    from notifications.tasks import notify_agency_staff
-
+def _agency_notice_message(*, agency_id: int, kind: str, key: str, **values: str) -> dict:
     subject_text, body_text = _STAFF_MESSAGES[kind]
     with translation.override(settings.LANGUAGE_CODE):
         values = {**values, "t": mask_personal_data(values.get("t", ""))}
@@ -193,6 +211,16 @@ def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str)
     kwargs = {"agency_id": agency_id, "kind": kind, "subject": subject, "body": body, "key": key}
     if values:
         kwargs["params"] = values  # only when there are some: a worker of the previous release runs it too
+    return kwargs
+
+
+def enqueue_agency_notice(*, agency_id: int, kind: str, key: str, **values: str) -> None:
+    """After commit, tell every member of the agency (inbox row and e-mail) about ``kind``.
+
+    ``key`` names the step (a case event, a supervision item): one message per person and step."""
+    from notifications.tasks import notify_agency_staff
+
+    kwargs = _agency_notice_message(agency_id=agency_id, kind=kind, key=key, **values)
     # kwargsrepr: the key, not the subject and body, in the worker's log (titles are the citizens').
     transaction.on_commit(lambda: notify_agency_staff.apply_async(kwargs=kwargs, kwargsrepr=key))
 

@@ -29,12 +29,39 @@ RELIABLE = {
 }
 
 
-@shared_task(name="notifications.deliver_case_event", **RELIABLE)
-def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
+def _case_event(*, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
     note = services.notify_case_event(
         case_uuid=uuid.UUID(case_uuid), citizen_id=citizen_id, event_kind=event_kind, key=key
     )
     return str(note.pk) if note else None
+
+
+def _agency_staff(
+    *, agency_id: int, kind: str, subject: str, body: str, key: str, params: dict | None = None
+) -> int:
+    return services.notify_staff(
+        user_ids=services.agency_member_ids(agency_id),
+        kind=kind,
+        subject=subject,
+        body=body,
+        key=key,
+        params=params,
+    )
+
+
+@shared_task(name="notifications.deliver_case_event", **RELIABLE)
+def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
+    return _case_event(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind, key=key)
+
+
+@shared_task(name="notifications.deliver_step", **RELIABLE)
+def deliver_step(self, *, staff: dict | None = None, citizen: dict | None = None) -> dict:
+    """One case step for the agency's staff and the citizen (notifications.services.enqueue_step).
+    Redone after a failure, the part already done has no second effect (each part's key)."""
+    return {
+        "staff": _agency_staff(**staff) if staff else 0,
+        "citizen": _case_event(**citizen) if citizen else None,
+    }
 
 
 @shared_task(name="notifications.notify_staff", **RELIABLE)
@@ -46,14 +73,7 @@ def notify_staff(self, *, user_ids: list[int], kind: str, subject: str, body: st
 def notify_agency_staff(
     self, *, agency_id: int, kind: str, subject: str, body: str, key: str, params: dict | None = None
 ) -> int:
-    return services.notify_staff(
-        user_ids=services.agency_member_ids(agency_id),
-        kind=kind,
-        subject=subject,
-        body=body,
-        key=key,
-        params=params,
-    )
+    return _agency_staff(agency_id=agency_id, kind=kind, subject=subject, body=body, key=key, params=params)
 
 
 @shared_task(name="notifications.send_delivery", **RELIABLE)
