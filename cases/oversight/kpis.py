@@ -390,6 +390,69 @@ def kpis(period: Period, today: date) -> list[Kpi]:
     return [build(period, today) for build in KPI_BUILDERS]
 
 
+# --- Which rows can count ------------------------------------------------------------------------
+
+
+def _in_period_columns(condition: Q, period: Period) -> frozenset[str] | None:
+    """Date columns of which at least one is in the period (``_on_in``) in every row ``condition``
+    holds for; None when no such set can be read off the condition (it may hold outside the period).
+
+    Read from the Q tree itself, so a KPI added or changed is covered without a second list: an AND
+    holds only where one of its parts does (an ``_on_in`` pair among its lookups, or a part with such
+    columns); an OR only where one of its branches does, so every branch needs columns. A negation,
+    a bare lookup in an OR, or an empty Q (always true) gives None.
+    """
+    if condition.negated or condition.connector not in (Q.AND, Q.OR):
+        return None
+    lookups = [child for child in condition.children if not isinstance(child, Q)]
+    parts = [child for child in condition.children if isinstance(child, Q)]
+    if condition.connector == Q.AND:
+        starts = {
+            name[: -len("__gte")]
+            for name, value in lookups
+            if name.endswith("__gte") and value == period.start
+        }
+        ends = {
+            name[: -len("__lte")] for name, value in lookups if name.endswith("__lte") and value == period.end
+        }
+        if starts & ends:
+            return frozenset([min(starts & ends)])
+        found = [columns for part in parts if (columns := _in_period_columns(part, period)) is not None]
+        return min(found, key=lambda columns: (len(columns), sorted(columns))) if found else None
+    if lookups or not parts:
+        return None
+    union: set[str] = set()
+    for part in parts:
+        columns = _in_period_columns(part, period)
+        if columns is None:
+            return None
+        union |= columns
+    return frozenset(union)
+
+
+def _touches_period(definitions: list[Kpi], period: Period) -> Q:
+    """The rows that can count in any of ``definitions``: one of the date columns their conditions
+    need in the period is in it (an OR that PostgreSQL answers from the columns' indexes, a BitmapOr,
+    instead of testing every row of the index: migration oversight 0004).
+
+    Exact, not a guess: a row outside it satisfies no denominator, numerator or average filter, so
+    it would add nothing to any aggregate. When a condition has no such columns, every row is read.
+    """
+    columns: set[str] = set()
+    for kpi in definitions:
+        for condition in (kpi.denominator, kpi.numerator):
+            if condition is None:
+                continue
+            found = _in_period_columns(condition, period)
+            if found is None:
+                return Q()
+            columns |= found
+    touches = Q()
+    for name in sorted(columns):
+        touches |= _on_in(name, period)
+    return touches
+
+
 # --- One query for every agency ------------------------------------------------------------------
 
 
@@ -413,7 +476,11 @@ def _percent(numerator: int, denominator: int) -> Decimal:
     """numerator ÷ denominator × 100, rounded half up to one decimal, in integer arithmetic (the table
     computes thousands of these; Decimal division and quantize per value showed in the profile)."""
     tenths = (2000 * numerator + denominator) // (2 * denominator)
-    return Decimal(tenths).scaleb(-1)
+    return _TENTHS[tenths] if 0 <= tenths <= 1000 else Decimal(tenths).scaleb(-1)
+
+
+# 0.0 … 100.0, made once: a rate is one of these (Decimal values are immutable, so sharing is safe).
+_TENTHS = [Decimal(tenths).scaleb(-1) for tenths in range(1001)]
 
 
 def _days(interval) -> Decimal | None:
@@ -448,6 +515,27 @@ def _holders(supervision: Kpi | None) -> list[tuple]:
     return list(agencies.values_list(*names))
 
 
+def _grouped(on_index: list[Kpi], period: Period):
+    """The aggregate over the index: every KPI's counts (and interval sums) per (responsible agency,
+    holder), over the rows that can count in the period."""
+    aggregates: dict[str, object] = {}
+    for kpi in on_index:
+        # COUNT(holder_id) (never NULL), not COUNT(id): the covering index ovs_ci_kpi_cover holds holder_id
+        # as its key, not the id (Django refuses COUNT(*) with a FILTER).
+        aggregates[f"{kpi.key}__d"] = Count("holder_id", filter=kpi.denominator)
+        if kpi.is_rate:
+            aggregates[f"{kpi.key}__n"] = Count("holder_id", filter=kpi.numerator)
+        else:
+            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
+    return (
+        CaseIndex.objects.filter(_touches_period(on_index, period))
+        .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
+        .values("kpi_agency", "holder_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+
+
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
     """Every KPI for every case-holding agency in ``period``: one aggregate query, one agency list.
 
@@ -458,40 +546,19 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     definitions = kpis(period, today)
     on_index = [kpi for kpi in definitions if kpi.source == "index"]
     supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
-    aggregates: dict[str, object] = {}
-    for kpi in on_index:
-        aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
-        if kpi.is_rate:
-            aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
-        else:
-            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
-    # Only rows that can count anywhere: an OR of the period conditions.
-    touches_period = (
-        _on_in("acceptance_due", period)
-        | _on_in("first_acceptance_due", period)
-        | _on_in("handling_due", period)
-        | _on_in("first_handling_due", period)
-        | _on_in("first_replied_on", period)
-        | _on_in("first_decided_on", period)
-        | _on_in("submitted_on", period)
-        | _on_in("report_due", period)
-        | _on_in("routing_due", period)
-        | _on_in("review_due", period)
-        | _on_in("rereview_due", period)
-    )
-    grouped = (
-        CaseIndex.objects.filter(touches_period)
-        .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
-        .values("kpi_agency", "holder_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
+    grouped = _grouped(on_index, period)
     with transaction.atomic(), connection.cursor() as cursor:
         # The planner expects tens of thousands of groups (it cannot see that COALESCE yields an
         # agency id) and sorts the period's rows on disk under the default 4 MB; with room it hashes
         # the ~1,000 groups in memory instead (measured: the year table's query ~197 -> ~115 ms).
         # SET LOCAL ends with this transaction, so a pooled connection keeps its own setting.
         cursor.execute("SET LOCAL work_mem = '32MB'")
+        # Never the heap's sequential scan: a short period's rows come from the BitmapOr of the date
+        # indexes, a long one's from an index-only scan of ovs_ci_kpi_cover, which holds every column
+        # the KPIs read in a third of the heap's pages (migration oversight 0004; at 1,000 agencies the
+        # year's aggregate ~162 -> ~124 ms of CPU). The planner prices that scan above the heap's:
+        # it does not count the cost of decoding the heap's 60-column rows.
+        cursor.execute("SET LOCAL enable_seqscan = off")
         # Plain tuples straight from the cursor: with a thousand agencies, Django's per-row dicts and
         # converters cost as much as the aggregation itself. The SQL is the queryset's own.
         sql, params = grouped.query.sql_with_params()
@@ -500,47 +567,64 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         records = cursor.fetchall()
     holders = _holders(supervision)
     bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
-    # Which columns each group adds to whose figures, worked out once: with a thousand agencies the
-    # ~3,000 groups × 11 KPIs × 3 names, formatted and looked up per group, cost ~12 ms of CPU.
-    placed: dict[str, list[tuple[int, str]]] = {"case": [], "holder": [], "bureau": []}
+    # Each KPI's two figures (denominator, then numerator or interval sum) have two slots in a list
+    # per agency, and which result columns add to which slots of whose list is worked out once: with a
+    # thousand agencies, names formatted and looked up per group and per KPI cost more CPU than the
+    # rest of the table (~20 ms of the ~27 ms spent in Python).
+    slot = {kpi.key: 2 * at for at, kpi in enumerate(definitions)}
+    counts: dict[str, list[tuple[int, int]]] = {"case": [], "holder": [], "bureau": []}
+    sums: dict[str, list[tuple[int, int]]] = {"case": [], "holder": [], "bureau": []}
     for kpi in on_index:
-        for key in (f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__s"):
-            if key in position:
-                placed[kpi.responsible].append((position[key], key))
+        counts[kpi.responsible].append((position[f"{kpi.key}__d"], slot[kpi.key]))
+        if kpi.is_rate:
+            counts[kpi.responsible].append((position[f"{kpi.key}__n"], slot[kpi.key] + 1))
+        else:
+            sums[kpi.responsible].append((position[f"{kpi.key}__s"], slot[kpi.key] + 1))
+    empty: list[Any] = [0, 0] * len(definitions)
+    for kpi in definitions:
+        if not kpi.is_rate:
+            empty[slot[kpi.key] + 1] = None  # no interval summed yet
     agency_at, holder_at = position["kpi_agency"], position["holder_id"]
-    by_agency: dict[int | None, dict[str, Any]] = {}
+    by_agency: dict[int | None, list[Any]] = {}
     for record in records:
-        for whose, columns in (
-            (record[agency_at], placed["case"]),
-            (record[holder_at], placed["holder"]),
-            (bureau_id, placed["bureau"]),
+        for whose, counted, summed in (
+            (record[agency_at], counts["case"], sums["case"]),
+            (record[holder_at], counts["holder"], sums["holder"]),
+            (bureau_id, counts["bureau"], sums["bureau"]),
         ):
-            found = by_agency.setdefault(whose, {})
-            for at, key in columns:
+            if not counted:
+                continue
+            totals = by_agency.get(whose)
+            if totals is None:
+                totals = by_agency[whose] = empty.copy()
+            for at, to in counted:
+                totals[to] += record[at]
+            for at, to in summed:
                 value = record[at]
                 if value is not None:
-                    found[key] = found[key] + value if key in found else value
+                    totals[to] = value if totals[to] is None else totals[to] + value
     english = (get_language() or "").startswith("en")
+    shape = [(kpi.key, kpi.is_rate, slot[kpi.key]) for kpi in definitions]
+    supervision_at = slot[supervision.key] if supervision is not None else None
     rows = []
     for holder in holders:
-        agency_id, code, name_zh, name_en = holder[:4]
-        found = by_agency.get(agency_id, {})
-        if supervision is not None:
-            found = {
-                **found,
-                f"{supervision.key}__d": holder[5] or 0,
-                f"{supervision.key}__n": holder[6] or 0,
-            }
-        row = KpiRow(agency_id, code, name_en if english else name_zh)
-        for kpi in definitions:
-            denominator = found.get(f"{kpi.key}__d", 0)
-            if kpi.is_rate:
-                numerator = found.get(f"{kpi.key}__n", 0)
-                value = _percent(numerator, denominator) if denominator else None
-                row.values[kpi.key] = KpiValue(numerator, denominator, value)
+        agency_id = holder[0]
+        totals = by_agency.get(agency_id) or empty
+        if supervision_at is not None:
+            totals = totals.copy()
+            totals[supervision_at], totals[supervision_at + 1] = holder[5] or 0, holder[6] or 0
+        row = KpiRow(agency_id, holder[1], holder[3] if english else holder[2])
+        values = row.values
+        for key, is_rate, at in shape:
+            denominator = totals[at]
+            if is_rate:
+                numerator = totals[at + 1]
+                values[key] = KpiValue(
+                    numerator, denominator, _percent(numerator, denominator) if denominator else None
+                )
             else:
-                total = found.get(f"{kpi.key}__s")
-                row.values[kpi.key] = KpiValue(
+                total = totals[at + 1]
+                values[key] = KpiValue(
                     None,
                     denominator,
                     _days(total / denominator if total is not None and denominator else None),
