@@ -459,7 +459,7 @@ def _touches_period(definitions: list[Kpi], period: Period) -> Q:
 # --- One query for every agency ------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class KpiValue:
     numerator: int | None  # None for averages
     denominator: int
@@ -539,6 +539,26 @@ def _grouped(on_index: list[Kpi], period: Period):
     )
 
 
+# How the aggregate is planned, for its own statement only (SET LOCAL: a pooled connection keeps its
+# own settings).
+_PLANNER = (
+    # The planner expects tens of thousands of groups (it cannot see that COALESCE yields an agency
+    # id) and sorts the period's rows on disk under the default 4 MB; with room it hashes the ~1,000
+    # groups in memory instead (measured: the year table's query ~197 -> ~115 ms).
+    ("work_mem", "32MB"),
+    # Never the heap's sequential scan: a short period's rows come from the BitmapOr of the date
+    # indexes, a long one's from an index-only scan of ovs_ci_kpi_cover, which holds every column the
+    # KPIs read in a third of the heap's pages (migration oversight 0004; at 1,000 agencies the
+    # year's aggregate ~162 -> ~124 ms of CPU). The planner prices that scan above the heap's: it
+    # does not count the cost of decoding the heap's 60-column rows.
+    ("enable_seqscan", "off"),
+    # Parallel workers only for the long scan: a month's ~28k rows take one process ~39 ms and three
+    # ~35 ms on a quiet 2-core machine but ~48 ms once it is busy (measured at 1,000 agencies); the
+    # year's index-only scan stays parallel (~124 ms alone, ~75 ms with workers).
+    ("parallel_setup_cost", "10000"),
+)
+
+
 @functools.lru_cache(maxsize=32)
 def _statements(period: Period, today: date) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
     """The SQL and parameters of the table's two statements, the aggregate over the index and the
@@ -568,26 +588,26 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     on_index = [kpi for kpi in definitions if kpi.source == "index"]
     supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
     (sql, params), (holders_sql, holders_params) = _statements(period, today)
+    # A caller's transaction (a test, a view wrapped in one) would keep SET LOCAL to its end, and
+    # every later statement of it would be planned without sequential scans: put them back then.
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # The planner expects tens of thousands of groups (it cannot see that COALESCE yields an
-        # agency id) and sorts the period's rows on disk under the default 4 MB; with room it hashes
-        # the ~1,000 groups in memory instead (measured: the year table's query ~197 -> ~115 ms).
-        # SET LOCAL ends with this transaction, so a pooled connection keeps its own setting.
-        cursor.execute("SET LOCAL work_mem = '32MB'")
-        # Never the heap's sequential scan: a short period's rows come from the BitmapOr of the date
-        # indexes, a long one's from an index-only scan of ovs_ci_kpi_cover, which holds every column
-        # the KPIs read in a third of the heap's pages (migration oversight 0004; at 1,000 agencies the
-        # year's aggregate ~162 -> ~124 ms of CPU). The planner prices that scan above the heap's:
-        # it does not count the cost of decoding the heap's 60-column rows.
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(holders_sql, holders_params)
+        holders = cursor.fetchall()
+        saved = []
+        if nested:
+            for name, _setting in _PLANNER:
+                cursor.execute(f"SHOW {name}")
+                saved.append((name, cursor.fetchone()[0]))
+        for name, setting in _PLANNER:
+            cursor.execute(f"SET LOCAL {name} = %s", [setting])
         # Plain tuples straight from the cursor: with a thousand agencies, Django's per-row dicts and
         # converters cost as much as the aggregation itself. The SQL is the querysets' own.
         cursor.execute(sql, params)
         position = {column[0]: at for at, column in enumerate(cursor.description)}
         records = cursor.fetchall()
-    with connection.cursor() as cursor:
-        cursor.execute(holders_sql, holders_params)
-        holders = cursor.fetchall()
+        for name, setting in saved:
+            cursor.execute(f"SET LOCAL {name} = %s", [setting])
     bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
     # Each KPI's two figures (denominator, then numerator or interval sum) have two slots in a list
     # per agency, and which result columns add to which slots of whose list is worked out once: with a
@@ -628,6 +648,9 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     english = (get_language() or "").startswith("en")
     shape = [(kpi.key, kpi.is_rate, slot[kpi.key]) for kpi in definitions]
     supervision_at = slot[supervision.key] if supervision is not None else None
+    # One (immutable) value per distinct rate: most of the 12,000 repeat one another (0 of 0 above all),
+    # and fewer objects made means fewer garbage collections of the whole process during the table.
+    rates: dict[tuple[int, int], KpiValue] = {}
     rows = []
     for holder in holders:
         agency_id = holder[0]
@@ -641,9 +664,12 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
             denominator = totals[at]
             if is_rate:
                 numerator = totals[at + 1]
-                values[key] = KpiValue(
-                    numerator, denominator, _percent(numerator, denominator) if denominator else None
-                )
+                value = rates.get((numerator, denominator))
+                if value is None:
+                    value = rates[numerator, denominator] = KpiValue(
+                        numerator, denominator, _percent(numerator, denominator) if denominator else None
+                    )
+                values[key] = value
             else:
                 total = totals[at + 1]
                 values[key] = KpiValue(

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from cases.index.models import CaseIndex
@@ -182,3 +182,20 @@ def test_the_covering_index_holds_every_column_the_kpi_aggregate_reads(db):
     read = set(re.findall(rf'"{CaseIndex._meta.db_table}"\."(\w+)"', sql))
     assert "id" not in read  # COUNT(holder_id): the index need not hold the key
     assert read <= set(_indexes()["ovs_ci_kpi_cover"]["columns"])
+
+
+def test_the_planner_settings_do_not_outlast_the_table(db):
+    """Inside a caller's transaction SET LOCAL would last to its end: the table puts them back."""
+    names = [name for name, _setting in kpis._PLANNER]
+
+    def current(cursor):
+        values = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            values.append(cursor.fetchone()[0])
+        return values
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        before = current(cursor)
+        kpis.kpi_table(MAY, today=TODAY)
+        assert current(cursor) == before
