@@ -608,12 +608,12 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
         records = cursor.fetchall()
         for name, setting in saved:
             cursor.execute(f"SET LOCAL {name} = %s", [setting])
-    bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
-    # Each KPI's two figures (denominator, then numerator or interval sum) have two slots in a list
-    # per agency, and which result columns add to which slots of whose list is worked out once: with a
-    # thousand agencies, names formatted and looked up per group and per KPI cost more CPU than the
-    # rest of the table (~20 ms of the ~27 ms spent in Python).
+    # Each KPI's two figures (denominator, then numerator or interval sum) have two slots per agency,
+    # all agencies' in one flat list (one object for the garbage collector, not a thousand), and which
+    # result columns add to which slots of whose figures is worked out once: with a thousand agencies,
+    # names formatted and looked up per group and per KPI cost more CPU than the rest of the table.
     slot = {kpi.key: 2 * at for at, kpi in enumerate(definitions)}
+    width = 2 * len(definitions)
     counts: dict[str, list[tuple[int, int]]] = {"case": [], "holder": [], "bureau": []}
     sums: dict[str, list[tuple[int, int]]] = {"case": [], "holder": [], "bureau": []}
     for kpi in on_index:
@@ -622,48 +622,49 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
             counts[kpi.responsible].append((position[f"{kpi.key}__n"], slot[kpi.key] + 1))
         else:
             sums[kpi.responsible].append((position[f"{kpi.key}__s"], slot[kpi.key] + 1))
-    empty: list[Any] = [0, 0] * len(definitions)
+    empty: list[Any] = [0] * width
     for kpi in definitions:
         if not kpi.is_rate:
             empty[slot[kpi.key] + 1] = None  # no interval summed yet
+    figures = empty * len(holders)
+    # Where each listed agency's figures start; a group of an agency not listed (no longer active)
+    # counts for no row, as before.
+    start_of = {holder[0]: at * width for at, holder in enumerate(holders)}
+    bureau_start = next((at * width for at, h in enumerate(holders) if h[4] == AgencyKind.BUREAU), None)
     agency_at, holder_at = position["kpi_agency"], position["holder_id"]
-    by_agency: dict[int | None, list[Any]] = {}
     for record in records:
-        for whose, counted, summed in (
-            (record[agency_at], counts["case"], sums["case"]),
-            (record[holder_at], counts["holder"], sums["holder"]),
-            (bureau_id, counts["bureau"], sums["bureau"]),
+        for start, counted, summed in (
+            (start_of.get(record[agency_at]), counts["case"], sums["case"]),
+            (start_of.get(record[holder_at]), counts["holder"], sums["holder"]),
+            (bureau_start, counts["bureau"], sums["bureau"]),
         ):
-            if not counted:
+            if start is None:
                 continue
-            totals = by_agency.get(whose)
-            if totals is None:
-                totals = by_agency[whose] = empty.copy()
             for at, to in counted:
-                totals[to] += record[at]
+                figures[start + to] += record[at]
             for at, to in summed:
                 value = record[at]
                 if value is not None:
-                    totals[to] = value if totals[to] is None else totals[to] + value
+                    to += start
+                    figures[to] = value if figures[to] is None else figures[to] + value
     english = (get_language() or "").startswith("en")
+    supervision_key = supervision.key if supervision is not None else None
     shape = [(kpi.key, kpi.is_rate, slot[kpi.key]) for kpi in definitions]
-    supervision_at = slot[supervision.key] if supervision is not None else None
-    # One (immutable) value per distinct rate: most of the 12,000 repeat one another (0 of 0 above all),
-    # and fewer objects made means fewer garbage collections of the whole process during the table.
+    # One (immutable) value per distinct figure: most of the 12,000 repeat one another (0 of 0 above
+    # all), and fewer objects made means fewer garbage collections of the whole process.
     rates: dict[tuple[int, int], KpiValue] = {}
+    averages: dict[tuple[int, Decimal | None], KpiValue] = {}
     rows = []
-    for holder in holders:
-        agency_id = holder[0]
-        totals = by_agency.get(agency_id) or empty
-        if supervision_at is not None:
-            totals = totals.copy()
-            totals[supervision_at], totals[supervision_at + 1] = holder[5] or 0, holder[6] or 0
-        row = KpiRow(agency_id, holder[1], holder[3] if english else holder[2])
+    for number, holder in enumerate(holders):
+        start = number * width
+        row = KpiRow(holder[0], holder[1], holder[3] if english else holder[2])
         values = row.values
         for key, is_rate, at in shape:
-            denominator = totals[at]
+            if key == supervision_key:  # counted by the agency list's subqueries
+                denominator, numerator = holder[5] or 0, holder[6] or 0
+            else:
+                denominator, numerator = figures[start + at], figures[start + at + 1]
             if is_rate:
-                numerator = totals[at + 1]
                 value = rates.get((numerator, denominator))
                 if value is None:
                     value = rates[numerator, denominator] = KpiValue(
@@ -671,12 +672,12 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
                     )
                 values[key] = value
             else:
-                total = totals[at + 1]
-                values[key] = KpiValue(
-                    None,
-                    denominator,
-                    _days(total / denominator if total is not None and denominator else None),
-                )
+                total = numerator  # the interval sum
+                days = _days(total / denominator if total is not None and denominator else None)
+                value = averages.get((denominator, days))
+                if value is None:
+                    value = averages[denominator, days] = KpiValue(None, denominator, days)
+                values[key] = value
         rows.append(row)
     return definitions, rows
 
