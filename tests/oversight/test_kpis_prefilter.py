@@ -199,3 +199,12 @@ def test_the_planner_settings_do_not_outlast_the_table(db):
         before = current(cursor)
         kpis.kpi_table(MAY, today=TODAY)
         assert current(cursor) == before
+
+
+def test_a_period_without_rows_gives_every_agency_undefined_figures(one_date_in_may, agency_a):
+    """No group at all: the aggregate's arrays are NULL, and every agency is still listed."""
+    _definitions, rows = kpis.kpi_table(Period.month(2020, 1), today=TODAY)
+    assert agency_a.code in {row.agency_code for row in rows}
+    for row in rows:
+        for value in row.values.values():
+            assert (value.denominator, value.value) == (0, None)
