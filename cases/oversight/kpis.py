@@ -494,16 +494,17 @@ def _days(interval) -> Decimal | None:
 
 
 def _holders(supervision: Kpi | None):
-    """(id, code, name_zh, name_en, kind, sort_order[, items due, items answered in time]) of every
-    case-holding agency: the agency list, with the supervision-answer counts as correlated subqueries
-    of the same statement when that KPI is asked for."""
+    """(id, code, name_zh, name_en, kind[, items due, items answered in time]) of every case-holding
+    agency: the agency list, with the supervision-answer counts as correlated subqueries of the same
+    statement when that KPI is asked for. As plain tuples: with a thousand agencies, building model
+    instances is a noticeable part of the table."""
     from cases.index.models import local_date
     from cases.oversight.models import SupervisionItem
 
     agencies = Agency.objects.filter(
         kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
     ).order_by("sort_order", "code")
-    names = ["id", "code", "name_zh", "name_en", "kind", "sort_order"]
+    names = ["id", "code", "name_zh", "name_en", "kind"]
     if supervision is not None:
         items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
             agency_id=OuterRef("pk")
@@ -583,16 +584,10 @@ def _statements(period: Period, today: date) -> tuple[tuple[str, tuple], tuple[s
     names = ["kpi_agency", "holder_id", *_figure_names(on_index)]
     sql, params = _grouped(on_index, period).query.sql_with_params()
     columns = ", ".join(f'array_agg("{name}")' for name in names)
-    holders = _holders(supervision)
-    holders_sql, holders_params = holders.query.sql_with_params()
-    # The agency list as arrays too, in the list's order (sort_order, code), which array_agg's own
-    # ORDER BY guarantees; a subquery's ORDER BY would not.
-    holder_names = [*holders.query.values_select, *holders.query.annotation_select]
-    holder_columns = ", ".join(f'array_agg("{name}" ORDER BY "sort_order", "code")' for name in holder_names)
-    # The names are this module's (KPI keys, model fields) and the SQL is Django's, its values bound.
     return (
+        # The names are the KPI keys of this module and the SQL is Django's, its values bound.
         (f"SELECT {columns} FROM ({sql}) AS grouped", params),  # noqa: S608
-        (f"SELECT {holder_columns} FROM ({holders_sql}) AS holders", holders_params),  # noqa: S608
+        _holders(supervision).query.sql_with_params(),
         names,
     )
 
@@ -613,8 +608,7 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(holders_sql, holders_params)
-        # One array per column: id, code, name_zh, name_en, kind, sort_order[, items due, answered].
-        holders = [column or [] for column in cursor.fetchone()]
+        holders = cursor.fetchall()
         saved = []
         if nested:
             for name, _setting in _PLANNER:
@@ -638,12 +632,11 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     for kpi in definitions:
         if not kpi.is_rate:
             empty[slot[kpi.key] + 1] = None  # no interval summed yet
-    ids, kinds = holders[0], holders[4]
-    figures = empty * len(ids)
+    figures = empty * len(holders)
     # Where each listed agency's figures start; a group of an agency not listed (no longer active)
     # counts for no row, as before.
-    start_of = {agency: at * width for at, agency in enumerate(ids)}
-    bureau_start = next((at * width for at, kind in enumerate(kinds) if kind == AgencyKind.BUREAU), None)
+    start_of = {holder[0]: at * width for at, holder in enumerate(holders)}
+    bureau_start = next((at * width for at, h in enumerate(holders) if h[4] == AgencyKind.BUREAU), None)
     starts = {
         "case": [start_of.get(agency) for agency in arrays["kpi_agency"]],
         "holder": [start_of.get(agency) for agency in arrays["holder_id"]],
@@ -665,15 +658,13 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     rates: dict[tuple[int, int], KpiValue] = {}
     averages: dict[tuple[int, Decimal | None], KpiValue] = {}
     rows = []
-    codes, names_shown = holders[1], holders[3] if english else holders[2]
-    items_due, items_in_time = (holders[6], holders[7]) if supervision_key is not None else ([], [])
-    for number, agency_id in enumerate(ids):
+    for number, holder in enumerate(holders):
         start = number * width
-        row = KpiRow(agency_id, codes[number], names_shown[number])
+        row = KpiRow(holder[0], holder[1], holder[3] if english else holder[2])
         values = row.values
         for key, is_rate, at in shape:
             if key == supervision_key:  # counted by the agency list's subqueries
-                denominator, numerator = items_due[number] or 0, items_in_time[number] or 0
+                denominator, numerator = holder[5] or 0, holder[6] or 0
             else:
                 denominator, numerator = figures[start + at], figures[start + at + 1]
             if is_rate:
