@@ -2,14 +2,15 @@
 against 30 agencies and the same 200,000 cases (issue #6: p95 ≤ 300 ms, and at most twice as slow).
 
     .venv/bin/python benchmarks/oversight_scale.py [--cases 200000] [--agencies 1000] [--runs 30] [--keep]
-        [--only-kpis]
+        [--only-kpis] [--database NAME]
 
-Runs in a database of its own (hall_bench_oversight on the embedded server, or DATABASE_URL's server
-with that database name). It migrates the public schema, provisions the demo city (30 agencies) with
-the journal replay, bulk-loads the cases into the public CaseIndex with COPY (realistic dates, states,
-deadlines and evaluations over two years), measures, then provisions agencies up to --agencies,
-spreads the same cases over all of them and measures again. Each measurement calls the very selector
-and KPI functions the views call. The database is dropped at the end unless --keep.
+Runs in a database of its own (hall_bench_oversight, or --database, on the embedded server, or on
+DATABASE_URL's server with that database name). It migrates the public schema, provisions the demo
+city (30 agencies) with the journal replay, bulk-loads the cases into the public CaseIndex with COPY
+(realistic dates, states, deadlines and evaluations over two years), measures, then provisions
+agencies up to --agencies, spreads the same cases over all of them and measures again. Each
+measurement calls the very selector and KPI functions the views call. The database is dropped at
+the end unless --keep.
 """
 
 import argparse
@@ -333,9 +334,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--only-kpis", action="store_true", help="measure the KPI tables only (quicker)")
+    parser.add_argument(
+        "--database", default=BENCH_DB, help=f"the database to create and drop (default {BENCH_DB})"
+    )
     args = parser.parse_args()
 
-    use_fresh_database(BENCH_DB)
+    use_fresh_database(args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -400,10 +404,10 @@ def main() -> None:
     print(f"mean of all runs: {statistics.mean(sum(large_timings.values(), [])):.1f} ms at {total} agencies")
 
     if not args.keep:
-        drop_database(BENCH_DB)
-        print(f"database {BENCH_DB} dropped")
+        drop_database(args.database)
+        print(f"database {args.database} dropped")
     else:
-        print(f"database {BENCH_DB} kept")
+        print(f"database {args.database} kept")
 
 
 if __name__ == "__main__":

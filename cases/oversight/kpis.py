@@ -71,6 +71,7 @@ Every other duty clock the sweep watches (cases.procedure.CLOCKS) has its "done 
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -390,10 +391,75 @@ def kpis(period: Period, today: date) -> list[Kpi]:
     return [build(period, today) for build in KPI_BUILDERS]
 
 
+# --- Which rows can count ------------------------------------------------------------------------
+
+
+def _in_period_columns(condition: Q, period: Period) -> frozenset[str] | None:
+    """Date columns of which at least one is in the period (``_on_in``) in every row ``condition``
+    holds for; None when no such set can be read off the condition (it may hold outside the period).
+
+    Read from the Q tree itself, so a KPI added or changed is covered without a second list: an AND
+    holds only where one of its parts does (an ``_on_in`` pair among its lookups, or a part with such
+    columns); an OR only where one of its branches does, so every branch needs columns. A negation,
+    a bare lookup in an OR, or an empty Q (always true) gives None.
+    """
+    if condition.negated or condition.connector not in (Q.AND, Q.OR):
+        return None
+    lookups: list[tuple[str, Any]] = [child for child in condition.children if isinstance(child, tuple)]
+    parts = [child for child in condition.children if isinstance(child, Q)]
+    if len(lookups) + len(parts) != len(condition.children):
+        return None  # an expression as a condition: nothing to read off it
+    if condition.connector == Q.AND:
+        starts = {
+            name[: -len("__gte")]
+            for name, value in lookups
+            if name.endswith("__gte") and value == period.start
+        }
+        ends = {
+            name[: -len("__lte")] for name, value in lookups if name.endswith("__lte") and value == period.end
+        }
+        if starts & ends:
+            return frozenset([min(starts & ends)])
+        found = [columns for part in parts if (columns := _in_period_columns(part, period)) is not None]
+        return min(found, key=lambda columns: (len(columns), sorted(columns))) if found else None
+    if lookups or not parts:
+        return None
+    union: set[str] = set()
+    for part in parts:
+        columns = _in_period_columns(part, period)
+        if columns is None:
+            return None
+        union |= columns
+    return frozenset(union)
+
+
+def _touches_period(definitions: list[Kpi], period: Period) -> Q:
+    """The rows that can count in any of ``definitions``: one of the date columns their conditions
+    need in the period is in it (an OR that PostgreSQL answers from the columns' indexes, a BitmapOr,
+    instead of testing every row of the index: migration oversight 0004).
+
+    Exact, not a guess: a row outside it satisfies no denominator, numerator or average filter, so
+    it would add nothing to any aggregate. When a condition has no such columns, every row is read.
+    """
+    columns: set[str] = set()
+    for kpi in definitions:
+        for condition in (kpi.denominator, kpi.numerator):
+            if condition is None:
+                continue
+            found = _in_period_columns(condition, period)
+            if found is None:
+                return Q()
+            columns |= found
+    touches = Q()
+    for name in sorted(columns):
+        touches |= _on_in(name, period)
+    return touches
+
+
 # --- One query for every agency ------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class KpiValue:
     numerator: int | None  # None for averages
     denominator: int
@@ -413,7 +479,11 @@ def _percent(numerator: int, denominator: int) -> Decimal:
     """numerator ÷ denominator × 100, rounded half up to one decimal, in integer arithmetic (the table
     computes thousands of these; Decimal division and quantize per value showed in the profile)."""
     tenths = (2000 * numerator + denominator) // (2 * denominator)
-    return Decimal(tenths).scaleb(-1)
+    return _TENTHS[tenths] if 0 <= tenths <= 1000 else Decimal(tenths).scaleb(-1)
+
+
+# 0.0 … 100.0, made once: a rate is one of these (Decimal values are immutable, so sharing is safe).
+_TENTHS = [Decimal(tenths).scaleb(-1) for tenths in range(1001)]
 
 
 def _days(interval) -> Decimal | None:
@@ -423,14 +493,14 @@ def _days(interval) -> Decimal | None:
     return Decimal(int(interval.total_seconds() / 8640 + 0.5)).scaleb(-1)
 
 
-def _holders(supervision: Kpi | None) -> list[tuple]:
+def _holders(supervision: Kpi | None):
     """(id, code, name_zh, name_en, kind[, items due, items answered in time]) of every case-holding
     agency: the agency list, with the supervision-answer counts as correlated subqueries of the same
-    statement when that KPI is asked for."""
+    statement when that KPI is asked for. As plain tuples: with a thousand agencies, building model
+    instances is a noticeable part of the table."""
     from cases.index.models import local_date
     from cases.oversight.models import SupervisionItem
 
-    # Plain tuples: with a thousand agencies, building model instances is a noticeable part of the table.
     agencies = Agency.objects.filter(
         kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
     ).order_by("sort_order", "code")
@@ -445,7 +515,81 @@ def _holders(supervision: Kpi | None) -> list[tuple]:
             )
             agencies = agencies.annotate(**{f"items_{suffix}": Subquery(counted)})
             names.append(f"items_{suffix}")
-    return list(agencies.values_list(*names))
+    return agencies.values_list(*names)
+
+
+def _figure_names(on_index: list[Kpi]) -> list[str]:
+    """The aggregate's columns: each KPI's denominator, then its numerator (rates) or interval sum."""
+    return [f"{kpi.key}__{part}" for kpi in on_index for part in ("d", "n" if kpi.is_rate else "s")]
+
+
+def _grouped(on_index: list[Kpi], period: Period):
+    """The aggregate over the index: every KPI's counts (and interval sums) per (responsible agency,
+    holder), over the rows that can count in the period."""
+    aggregates: dict[str, object] = {}
+    for kpi in on_index:
+        # COUNT(holder_id) (never NULL), not COUNT(id): the covering index ovs_ci_kpi_cover holds holder_id
+        # as its key, not the id (Django refuses COUNT(*) with a FILTER).
+        aggregates[f"{kpi.key}__d"] = Count("holder_id", filter=kpi.denominator)
+        if kpi.is_rate:
+            aggregates[f"{kpi.key}__n"] = Count("holder_id", filter=kpi.numerator)
+        else:
+            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
+    return (
+        CaseIndex.objects.filter(_touches_period(on_index, period))
+        .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
+        .values("kpi_agency", "holder_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+
+
+# How the aggregate is planned, for its own statement only (SET LOCAL: a pooled connection keeps its
+# own settings).
+_PLANNER = (
+    # The planner expects tens of thousands of groups (it cannot see that COALESCE yields an agency
+    # id) and sorts the period's rows on disk under the default 4 MB; with room it hashes the ~1,000
+    # groups in memory instead (measured: the year table's query ~197 -> ~115 ms).
+    ("work_mem", "32MB"),
+    # Never the heap's sequential scan: a short period's rows come from the BitmapOr of the date
+    # indexes, a long one's from an index-only scan of ovs_ci_kpi_cover, which holds every column the
+    # KPIs read in a third of the heap's pages (migration oversight 0004; at 1,000 agencies the
+    # year's aggregate ~162 -> ~124 ms of CPU). The planner prices that scan above the heap's: it
+    # does not count the cost of decoding the heap's 60-column rows.
+    ("enable_seqscan", "off"),
+    # Parallel workers only for the long scan: a month's ~28k rows take one process ~39 ms and three
+    # ~35 ms on a quiet 2-core machine but ~48 ms once it is busy (measured at 1,000 agencies); the
+    # year's index-only scan stays parallel (~124 ms alone, ~75 ms with workers).
+    ("parallel_setup_cost", "10000"),
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _statements(period: Period, today: date) -> tuple[tuple[str, tuple], tuple[str, tuple], list[str]]:
+    """The SQL and parameters of the table's two statements, the aggregate over the index and the
+    agency list, for one period and day, and the names of the aggregate's columns.
+
+    The aggregate's ~1,000 groups come back as one row of arrays, a column each: a thousand result
+    tuples per table were a third of the objects it made for the garbage collector, whose full
+    collections of the whole process (~25 ms each) set the p95. The arrays are aligned: one
+    aggregation reads the groups in one order for all of them.
+
+    Compiled once per (period, day) and kept: they depend on nothing else (the definitions are code,
+    the data is read when they run), compiling the ~30 conditional aggregates costs Django ~8 ms of
+    CPU and ~700 objects for the garbage collector, and the same month is asked for all day long.
+    """
+    definitions = kpis(period, today)
+    on_index = [kpi for kpi in definitions if kpi.source == "index"]
+    supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
+    names = ["kpi_agency", "holder_id", *_figure_names(on_index)]
+    sql, params = _grouped(on_index, period).query.sql_with_params()
+    columns = ", ".join(f'array_agg("{name}")' for name in names)
+    return (
+        # The names are the KPI keys of this module and the SQL is Django's, its values bound.
+        (f"SELECT {columns} FROM ({sql}) AS grouped", params),  # noqa: S608
+        _holders(supervision).query.sql_with_params(),
+        names,
+    )
 
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
@@ -458,93 +602,85 @@ def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], 
     definitions = kpis(period, today)
     on_index = [kpi for kpi in definitions if kpi.source == "index"]
     supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
-    aggregates: dict[str, object] = {}
-    for kpi in on_index:
-        aggregates[f"{kpi.key}__d"] = Count("pk", filter=kpi.denominator)
-        if kpi.is_rate:
-            aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.numerator)
-        else:
-            aggregates[f"{kpi.key}__s"] = Sum(kpi.average, filter=kpi.denominator)
-    # Only rows that can count anywhere: an OR of the period conditions.
-    touches_period = (
-        _on_in("acceptance_due", period)
-        | _on_in("first_acceptance_due", period)
-        | _on_in("handling_due", period)
-        | _on_in("first_handling_due", period)
-        | _on_in("first_replied_on", period)
-        | _on_in("first_decided_on", period)
-        | _on_in("submitted_on", period)
-        | _on_in("report_due", period)
-        | _on_in("routing_due", period)
-        | _on_in("review_due", period)
-        | _on_in("rereview_due", period)
-    )
-    grouped = (
-        CaseIndex.objects.filter(touches_period)
-        .annotate(kpi_agency=Coalesce("accepting_agency_id", "holder_id"))
-        .values("kpi_agency", "holder_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
+    (sql, params), (holders_sql, holders_params), names = _statements(period, today)
+    # A caller's transaction (a test, a view wrapped in one) would keep SET LOCAL to its end, and
+    # every later statement of it would be planned without sequential scans: put them back then.
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # The planner expects tens of thousands of groups (it cannot see that COALESCE yields an
-        # agency id) and sorts the period's rows on disk under the default 4 MB; with room it hashes
-        # the ~1,000 groups in memory instead (measured: the year table's query ~197 -> ~115 ms).
-        # SET LOCAL ends with this transaction, so a pooled connection keeps its own setting.
-        cursor.execute("SET LOCAL work_mem = '32MB'")
+        cursor.execute(holders_sql, holders_params)
+        holders = cursor.fetchall()
+        saved = []
+        if nested:
+            for name, _setting in _PLANNER:
+                cursor.execute(f"SHOW {name}")
+                saved.append((name, cursor.fetchone()[0]))
+        for name, setting in _PLANNER:
+            cursor.execute(f"SET LOCAL {name} = %s", [setting])
         # Plain tuples straight from the cursor: with a thousand agencies, Django's per-row dicts and
-        # converters cost as much as the aggregation itself. The SQL is the queryset's own.
-        sql, params = grouped.query.sql_with_params()
+        # converters cost as much as the aggregation itself. The SQL is the querysets' own.
         cursor.execute(sql, params)
-        position = {column[0]: at for at, column in enumerate(cursor.description)}
-        records = cursor.fetchall()
-    holders = _holders(supervision)
-    bureau_id = next((h[0] for h in holders if h[4] == AgencyKind.BUREAU), None)
-    # Which columns each group adds to whose figures, worked out once: with a thousand agencies the
-    # ~3,000 groups × 11 KPIs × 3 names, formatted and looked up per group, cost ~12 ms of CPU.
-    placed: dict[str, list[tuple[int, str]]] = {"case": [], "holder": [], "bureau": []}
+        arrays = {name: column or [] for name, column in zip(names, cursor.fetchone(), strict=True)}
+        for name, setting in saved:
+            cursor.execute(f"SET LOCAL {name} = %s", [setting])
+    # Each KPI's two figures (denominator, then numerator or interval sum) have two slots per agency,
+    # all agencies' in one flat list (one object for the garbage collector, not a thousand), and which
+    # result columns add to which slots of whose figures is worked out once: with a thousand agencies,
+    # names formatted and looked up per group and per KPI cost more CPU than the rest of the table.
+    slot = {kpi.key: 2 * at for at, kpi in enumerate(definitions)}
+    width = 2 * len(definitions)
+    empty: list[Any] = [0] * width
+    for kpi in definitions:
+        if not kpi.is_rate:
+            empty[slot[kpi.key] + 1] = None  # no interval summed yet
+    figures = empty * len(holders)
+    # Where each listed agency's figures start; a group of an agency not listed (no longer active)
+    # counts for no row, as before.
+    start_of = {holder[0]: at * width for at, holder in enumerate(holders)}
+    bureau_start = next((at * width for at, h in enumerate(holders) if h[4] == AgencyKind.BUREAU), None)
+    starts = {
+        "case": [start_of.get(agency) for agency in arrays["kpi_agency"]],
+        "holder": [start_of.get(agency) for agency in arrays["holder_id"]],
+        "bureau": [bureau_start] * len(arrays["holder_id"]),
+    }
     for kpi in on_index:
-        for key in (f"{kpi.key}__d", f"{kpi.key}__n", f"{kpi.key}__s"):
-            if key in position:
-                placed[kpi.responsible].append((position[key], key))
-    agency_at, holder_at = position["kpi_agency"], position["holder_id"]
-    by_agency: dict[int | None, dict[str, Any]] = {}
-    for record in records:
-        for whose, columns in (
-            (record[agency_at], placed["case"]),
-            (record[holder_at], placed["holder"]),
-            (bureau_id, placed["bureau"]),
-        ):
-            found = by_agency.setdefault(whose, {})
-            for at, key in columns:
-                value = record[at]
-                if value is not None:
-                    found[key] = found[key] + value if key in found else value
+        whose = starts[kpi.responsible]
+        for part, to in (("d", slot[kpi.key]), ("n" if kpi.is_rate else "s", slot[kpi.key] + 1)):
+            for start, value in zip(whose, arrays[f"{kpi.key}__{part}"], strict=True):
+                if start is None or value is None:
+                    continue
+                at = start + to
+                figures[at] = value if figures[at] is None else figures[at] + value
     english = (get_language() or "").startswith("en")
+    supervision_key = supervision.key if supervision is not None else None
+    shape = [(kpi.key, kpi.is_rate, slot[kpi.key]) for kpi in definitions]
+    # One (immutable) value per distinct figure: most of the 12,000 repeat one another (0 of 0 above
+    # all), and fewer objects made means fewer garbage collections of the whole process.
+    rates: dict[tuple[int, int], KpiValue] = {}
+    averages: dict[tuple[int, Decimal | None], KpiValue] = {}
     rows = []
-    for holder in holders:
-        agency_id, code, name_zh, name_en = holder[:4]
-        found = by_agency.get(agency_id, {})
-        if supervision is not None:
-            found = {
-                **found,
-                f"{supervision.key}__d": holder[5] or 0,
-                f"{supervision.key}__n": holder[6] or 0,
-            }
-        row = KpiRow(agency_id, code, name_en if english else name_zh)
-        for kpi in definitions:
-            denominator = found.get(f"{kpi.key}__d", 0)
-            if kpi.is_rate:
-                numerator = found.get(f"{kpi.key}__n", 0)
-                value = _percent(numerator, denominator) if denominator else None
-                row.values[kpi.key] = KpiValue(numerator, denominator, value)
+    for number, holder in enumerate(holders):
+        start = number * width
+        row = KpiRow(holder[0], holder[1], holder[3] if english else holder[2])
+        values = row.values
+        for key, is_rate, at in shape:
+            if key == supervision_key:  # counted by the agency list's subqueries
+                denominator, numerator = holder[5] or 0, holder[6] or 0
             else:
-                total = found.get(f"{kpi.key}__s")
-                row.values[kpi.key] = KpiValue(
-                    None,
-                    denominator,
-                    _days(total / denominator if total is not None and denominator else None),
-                )
+                denominator, numerator = figures[start + at], figures[start + at + 1]
+            if is_rate:
+                value = rates.get((numerator, denominator))
+                if value is None:
+                    value = rates[numerator, denominator] = KpiValue(
+                        numerator, denominator, _percent(numerator, denominator) if denominator else None
+                    )
+                values[key] = value
+            else:
+                total = numerator  # the interval sum
+                days = _days(total / denominator if total is not None and denominator else None)
+                value = averages.get((denominator, days))
+                if value is None:
+                    value = averages[denominator, days] = KpiValue(None, denominator, days)
+                values[key] = value
         rows.append(row)
     return definitions, rows
 
