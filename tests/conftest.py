@@ -265,6 +265,21 @@ def citizen(db) -> User:
 
 
 @pytest.fixture
+def profiled_citizen(citizen) -> User:
+    """The citizen with a real-name profile: what filing online needs (the petitioner's identity)."""
+    from accounts.services import save_profile
+
+    save_profile(
+        user=citizen,
+        full_name="张爱丽",
+        id_number="11010519491231002X",
+        phone="13800138000",
+        address="三门峡市湖滨区黄河路1号",
+    )
+    return citizen
+
+
+@pytest.fixture
 def other_citizen(db) -> User:
     return make_user("bob@example.cn", "李博")
 

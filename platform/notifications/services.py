@@ -103,13 +103,7 @@ def enqueue_case_event(*, case_uuid: uuid.UUID, citizen_id: int, event_kind: str
 
     Nothing is enqueued for a transaction that rolls back. The key travels in the message, so a task
     redone after a lost worker writes the same inbox row and sends each message once."""
-    kwargs = _case_event_message(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind)
-    if kwargs is None:
-        return
-    from notifications.tasks import deliver_case_event
-
-    # kwargsrepr: the message's key names it in the worker's log (and Celery need not repr the rest).
-    transaction.on_commit(lambda: deliver_case_event.apply_async(kwargs=kwargs, kwargsrepr=kwargs["key"]))
+    enqueue_step(case_event={"case_uuid": case_uuid, "citizen_id": citizen_id, "event_kind": event_kind})
 
 
 def enqueue_step(*, agency_notice: dict | None = None, case_event: dict | None = None) -> None:

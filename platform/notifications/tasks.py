@@ -49,6 +49,7 @@ def _agency_staff(
     )
 
 
+# Messages enqueued before deliver_step (a worker drains what the previous release queued).
 @shared_task(name="notifications.deliver_case_event", **RELIABLE)
 def deliver_case_event(self, *, case_uuid: str, citizen_id: int, event_kind: str, key: str) -> str | None:
     return _case_event(case_uuid=case_uuid, citizen_id=citizen_id, event_kind=event_kind, key=key)

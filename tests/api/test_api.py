@@ -1,25 +1,10 @@
 """The REST API: citizens reach only their own petitions, staff only their agency's cases."""
 
-import pytest
-
-from accounts.services import save_profile
 from cases import services
 from cases.index.models import CaseIndex
 from tests.cases.conftest import staff
 
 pytest_plugins = ["tests.cases.conftest"]
-
-
-@pytest.fixture
-def profiled_citizen(citizen):
-    save_profile(
-        user=citizen,
-        full_name="张爱丽",
-        id_number="11010519491231002X",
-        phone="13800138000",
-        address="三门峡市湖滨区黄河路1号",
-    )
-    return citizen
 
 
 def api(client, method, path, **data):

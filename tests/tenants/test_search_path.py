@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import save_profile
 from cases.models import Case
 
 
@@ -67,15 +66,8 @@ def test_a_rolled_back_savepoint_without_a_switch_keeps_the_right_path(agency_a)
     assert schemas_in_effect() == [agency_a.schema_name, "public"]
 
 
-def test_a_filing_sets_each_path_only_when_it_changes(portal_client, citizen, bureau):
-    save_profile(
-        user=citizen,
-        full_name="张爱丽",
-        id_number="11010519491231002X",
-        phone="13800138000",
-        address="三门峡市湖滨区黄河路1号",
-    )
-    portal_client.force_login(citizen)
+def test_a_filing_sets_each_path_only_when_it_changes(portal_client, profiled_citizen, bureau):
+    portal_client.force_login(profiled_citizen)
     with CaptureQueriesContext(connection) as captured:
         response = portal_client.post(
             "/api/v1/petitions/",

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import save_profile
 from config.sqlcount import repeated_statements as repeated
 
 pytest_plugins = ["tests.cases.conftest"]
@@ -26,15 +25,8 @@ def _staged_documents_render_when_the_action_commits():
 
 
 @pytest.fixture
-def signed_in(portal_client, citizen, bureau):
-    save_profile(
-        user=citizen,
-        full_name="张爱丽",
-        id_number="11010519491231002X",
-        phone="13800138000",
-        address="三门峡市湖滨区黄河路1号",
-    )
-    portal_client.force_login(citizen)
+def signed_in(portal_client, profiled_citizen, bureau):
+    portal_client.force_login(profiled_citizen)
     return portal_client
 
 
