@@ -174,9 +174,9 @@ def draft_attachments(user, submission_id: uuid.UUID | None) -> list[AttachmentI
     the filing refused, naming it: never a petition whose attachments silently went missing."""
     if submission_id is None:
         return []
-    from filestore.services import draft_uploads, drop_draft_upload
+    from filestore.services import draft_files, drop_draft_upload
 
-    files = draft_uploads(user, submission_id)
+    files = draft_files(user, submission_id)
     missing = [f for f in files if not default_storage.exists(f.key)]
     if missing:
         for lost in missing:

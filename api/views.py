@@ -8,6 +8,7 @@ reaches only the cases their agency holds. Everything else is 404. Errors use on
 import uuid
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from cases.access import case_for_agency, case_for_citizen
 from cases.index.models import CaseIndex
 from cases.services import Actor, PetitionerInput, PetitionInput
 from config.errors import HallError
-from tenants.models import Agency
+from tenants.models import Agency, filing_agency
 
 
 def _document_rows(view, *, for_citizen: bool) -> list[dict]:
@@ -138,12 +139,12 @@ class MyPetitions(APIView):
             for upload in data["attachments"]:
                 store_draft_upload(request.user, data["submission_id"], upload)
         attachments = draft_attachments(request.user, data["submission_id"])
-        if data["agency"]:
-            agency = Agency.objects.filter(code=data["agency"], is_active=True).first()
-            if agency is None:
-                raise HallError("没有这个单位。", code="invalid_agency", status=400)
-        else:
-            agency = services._bureau()
+        agency = filing_agency(data["agency"])
+        if agency is None and data["agency"]:
+            unknown = _("没有这个单位代码。")
+            raise HallError(unknown, code="invalid_agency", status=400, fields={"agency": unknown})
+        if agency is None:
+            agency = services._bureau()  # no bureau at all: its own clear error
         snapshot = petitioner_snapshot(request.user)
         result = services.submit_petition(
             actor=Actor.from_request(request),

@@ -15,7 +15,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from config.surfaces import surface_of_schema
-from tenants.models import AgencyKind
+from tenants.models import KEPT_AGENCY_SECONDS, AgencyKind, forget_kept_agencies
 
 
 def surface_of(tenant) -> str:
@@ -49,12 +49,13 @@ def portal_url() -> str:
 # rarely. A save or delete of an agency or a domain in this process forgets them all (tenants.apps);
 # another process sees the change within TENANT_CACHE_SECONDS. Each request gets its own copy of the
 # agency, so what one request sets on it never reaches another.
-TENANT_CACHE_SECONDS = 5.0
+TENANT_CACHE_SECONDS = KEPT_AGENCY_SECONDS
 _tenants: dict[str, tuple[float, object]] = {}
 
 
 def forget_tenants(**_kwargs) -> None:
     _tenants.clear()
+    forget_kept_agencies()
 
 
 class HallTenantMiddleware(TenantMainMiddleware):

@@ -1,5 +1,7 @@
 """The tenant registry: every agency of the city is a PostgreSQL schema."""
 
+import copy
+import time
 import uuid
 
 from django.db import models
@@ -141,6 +143,31 @@ class Agency(TenantMixin):
 def the_bureau() -> Agency | None:
     """The city's 信访局: the one lookup every part uses (the first active one, should there be two)."""
     return Agency.objects.filter(kind=AgencyKind.BUREAU, is_active=True).order_by("sort_order").first()
+
+
+# Where filings go, kept per process for a few seconds: every filing asks, agencies change rarely. A
+# save or delete of an agency in this process forgets them (tenants.apps, with the host routing's
+# copies: tenants.middleware); another process sees a change within KEPT_AGENCY_SECONDS. Each caller
+# gets its own copy, so what one request sets on it never reaches another.
+KEPT_AGENCY_SECONDS = 5.0
+_kept_agencies: dict[str, tuple[float, Agency]] = {}
+
+
+def forget_kept_agencies() -> None:
+    _kept_agencies.clear()
+
+
+def filing_agency(code: str) -> Agency | None:
+    """The active agency ``code`` names, or the bureau (the default way in) for an empty code; None
+    for a code that names no active agency (not kept: a later one may be created or activated)."""
+    now = time.monotonic()
+    kept = _kept_agencies.get(code)
+    if kept is None or kept[0] <= now:
+        agency = Agency.objects.filter(code=code, is_active=True).first() if code else the_bureau()
+        if agency is None:
+            return None
+        kept = _kept_agencies[code] = (now + KEPT_AGENCY_SECONDS, agency)
+    return copy.copy(kept[1])
 
 
 def the_oversight_agency() -> Agency | None:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,7 @@ from cases.services.core import (
     _sync_index,
     _user,
 )
+from config.compiled import CompiledQuery
 from config.crypto import decrypt_text, encrypt_text, lookup_hash
 from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
@@ -170,19 +172,24 @@ def _validate_petition(petition: PetitionInput, petitioner: PetitionerInput) -> 
     return reported
 
 
+def _receipt_of(_shape, markers) -> QuerySet:
+    """The receipt columns of the petition filed under one submission id."""
+    return CaseIndex.objects.filter(case_uuid=markers.case_id).values_list(
+        "citizen_id", "tracking_number", "query_code_encrypted", "state", "holder__code", "linked_to"
+    )[:1]
+
+
+# Compiled once (config.compiled): every filing asks, and almost always there is none.
+_RECEIPT = CompiledQuery(_receipt_of, case_id=uuid.UUID(int=7))
+
+
 def _already_submitted(case_id: uuid.UUID, citizen: User | None) -> SubmitResult | None:
     """The receipt of the petition already filed under this submission id, if any (only the columns
     the receipt shows: every filing asks, and almost always there is none)."""
-    existing = (
-        CaseIndex.objects.filter(case_uuid=case_id)
-        .values_list(
-            "citizen_id", "tracking_number", "query_code_encrypted", "state", "holder__code", "linked_to"
-        )
-        .first()
-    )
-    if existing is None:
+    existing = _RECEIPT.rows(None, case_id=case_id)
+    if not existing:
         return None
-    citizen_id, tracking, query_code, state, holder_code, linked_to = existing
+    citizen_id, tracking, query_code, state, holder_code, linked_to = existing[0]
     if citizen is None or citizen_id != citizen.pk:
         raise HallError(_("该提交编号已被使用，请刷新页面后重新提交。"), code="submission_id_taken")
     return SubmitResult(

@@ -4,11 +4,13 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_mobile, validate_resident_id
 from accounts.models import CitizenProfile, User
 from config import throttle
+from config.compiled import CompiledQuery
 from config.crypto import decrypt_text, encrypt_text, lookup_hash
 from config.errors import HallError
 
@@ -151,15 +153,26 @@ def save_profile(
     return profile
 
 
+def _snapshot_of(_shape, markers) -> QuerySet:
+    return CitizenProfile.objects.filter(user_id=markers.user_id).values_list(
+        "full_name", "id_number_encrypted", "phone", "address"
+    )[:1]
+
+
+# Compiled once (config.compiled): every filing reads it; phone and address come back decrypted.
+_SNAPSHOT = CompiledQuery(_snapshot_of, user_id=-7_770_002)
+
+
 def petitioner_snapshot(user: User) -> dict[str, str]:
     """The petitioner's details as registered now, for the case core to copy into a petition.
 
     Contains the decrypted ID number: callers store it encrypted and never render it whole.
     """
-    profile = CitizenProfile.objects.filter(user=user).first() if user.is_authenticated else None
-    if profile is None:
+    profile = _SNAPSHOT.rows(None, user_id=user.pk) if user.is_authenticated else None
+    if not profile:
         raise ProfileRequired(_("请先完成实名登记，再提交信访事项。"))
-    id_number = decrypt_text(profile.id_number_encrypted)
+    full_name, id_number_encrypted, phone, address = profile[0]
+    id_number = decrypt_text(id_number_encrypted)
     if not id_number:
         # The stored token no longer decrypts (HALL_FIELD_KEY changed without HALL_FIELD_KEY_OLD):
         # refuse rather than copy an empty number into a petition.
@@ -167,9 +180,4 @@ def petitioner_snapshot(user: User) -> dict[str, str]:
             _("实名信息暂时无法读取，请稍后再试或联系信访局。"), code="identity_unreadable", status=500
         )
     identity_log.info("petitioner snapshot for user %s", user.uuid)
-    return {
-        "name": profile.full_name,
-        "id_number": id_number,
-        "phone": profile.phone,
-        "address": profile.address,
-    }
+    return {"name": full_name, "id_number": id_number, "phone": phone, "address": address}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -28,9 +29,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from config.compiled import CompiledQuery
 from config.errors import HallError
 from config.surfaces import surface_of_schema
 from filestore.validation import CheckedUpload, safe_filename, served_file, validate_upload
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 __all__ = [
     "CheckedUpload",
@@ -174,11 +179,37 @@ def stage_draft_upload(
     raise HallError(_("最多上传%(n)s个附件。") % {"n": limit}, code="too_many_attachments")
 
 
-def draft_uploads(owner, draft: uuid.UUID) -> list:
+def _drafts_of(owner_id, draft) -> QuerySet:
     """``owner``'s uploads for draft ``draft``, in the order they arrived."""
     from filestore.models import StagedUpload
 
-    return list(StagedUpload.objects.filter(owner=owner, draft=draft).order_by("created_at", "pk"))
+    return StagedUpload.objects.filter(owner_id=owner_id, draft=draft).order_by("created_at", "pk")
+
+
+def draft_uploads(owner, draft: uuid.UUID) -> list:
+    """``owner``'s uploads for draft ``draft``, in the order they arrived."""
+    return list(_drafts_of(owner.pk, draft))
+
+
+class DraftFile(NamedTuple):
+    key: str
+    name: str
+    content_type: str
+    size: int
+    token: str
+
+
+# Compiled once (config.compiled): every filing with a submission id asks, and mostly finds none.
+_DRAFT_FILES = CompiledQuery(
+    lambda _shape, m: _drafts_of(m.owner_id, m.draft).values_list(*DraftFile._fields),
+    owner_id=-7_770_003,
+    draft=uuid.UUID(int=8),
+)
+
+
+def draft_files(owner, draft: uuid.UUID) -> list[DraftFile]:
+    """What a filing takes of the same uploads (``draft_uploads``), without building their rows."""
+    return [DraftFile(*row) for row in _DRAFT_FILES.rows(None, owner_id=owner.pk, draft=draft)]
 
 
 def drop_draft_upload(owner, draft: uuid.UUID, token: str) -> None:

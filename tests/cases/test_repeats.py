@@ -215,3 +215,11 @@ def test_same_matter_by_similarity():
     assert not same_matter(
         "投诉", "路灯坏了很久没人修，晚上出行很不安全。", "投诉", "食堂饭菜不卫生，吃了拉肚子。"
     )
+
+
+def test_bigrams_of_boilerplate_alone_say_nothing_of_the_matter():
+    from cases.services.repeats import _shingles
+
+    # 我们 / 们的 / 的小 / 小区: every character is petition boilerplate; 区噪 and 噪音 name the matter.
+    assert _shingles("我们的小区，噪音！") == {"区噪", "噪音"}
+    assert _shingles("Ab") == {"ab"} and _shingles("a") == frozenset() and _shingles("") == frozenset()

@@ -1,0 +1,105 @@
+"""A queryset compiled to SQL once, its values bound at each call: for the few reads every filing runs.
+
+Building and compiling a queryset costs Django CPU on every call: for the repeat-matter candidates of a
+filing (a dozen conditions, a join) about 1.1 ms, six times what PostgreSQL takes to answer it. The
+statement's text depends only on the queryset's *shape*, never on the values compared, so it is
+compiled once per shape and kept; each call binds its own values into the compiled parameters.
+
+The queryset stays the one definition of the statement: ``build(shape, markers)`` reads its values
+from ``markers`` (``markers.citizen_id``), values of the right type that no query uses otherwise, and
+wherever a marker comes out among the compiled parameters, that parameter is bound from the call's
+values. A marker ``build`` read that is missing from the compiled parameters (Django folded or rewrote
+the value) is refused when compiling, never guessed: the statement would silently ignore that value.
+Values that change the SQL text itself (the length of an ``__in`` list, a condition present or not)
+belong in the shape, the caller's key.
+
+Rows come back as tuples in the order of the queryset's ``values_list``, each value through its
+field's database converters, as Django's own iteration would give it (an encrypted column decrypted).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+
+class _Markers:
+    """The markers ``build`` reads, noting which it read."""
+
+    def __init__(self, markers: dict[str, Any]) -> None:
+        self._markers = markers
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self._markers[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        self.read.add(name)
+        return value
+
+
+class CompiledQuery:
+    """``build(shape, markers)``'s SQL, compiled once per shape; ``rows(shape, **values)`` runs it."""
+
+    def __init__(self, build: Callable[[Any, Any], QuerySet], **markers: Any) -> None:
+        self._build = build
+        self._markers = markers
+
+    @functools.cache  # noqa: B019 - module-level statements, kept for the process's life
+    def _compiled(self, shape: Hashable) -> tuple[str, tuple[tuple[str | None, Any], ...], tuple]:
+        markers = _Markers(self._markers)
+        compiler = self._build(shape, markers).query.get_compiler(connection.alias)
+        sql, params = compiler.as_sql()
+        # (position, converters, expression) of each result column whose field converts its value
+        converters = tuple(
+            (position, tuple(convert), expression)
+            for position, (convert, expression) in compiler.get_converters(
+                [column[0] for column in compiler.select[: compiler.col_count]]
+            ).items()
+        )
+        slots: list[tuple[str | None, Any]] = []
+        seen = set()
+        for value in params:
+            name = next(
+                (
+                    key
+                    for key, marker in self._markers.items()
+                    if type(value) is type(marker) and value == marker
+                ),
+                None,
+            )
+            slots.append((name, None if name else value))
+            seen.add(name)
+        missing = markers.read - seen
+        if missing:
+            raise ValueError(f"compiled statement ignores {sorted(missing)}: put them in the shape")
+        return sql, tuple(slots), converters
+
+    def statement(self, shape: Hashable, **values: Any) -> tuple[str, list[Any]]:
+        """The SQL for ``shape`` and its parameters with ``values`` bound (every marker's name)."""
+        sql, slots, _converters = self._compiled(shape)
+        return sql, [values[name] if name else constant for name, constant in slots]
+
+    def rows(self, shape: Hashable, **values: Any) -> list[tuple]:
+        sql, params = self.statement(shape, **values)
+        converters = self._compiled(shape)[2]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not converters:
+            return rows
+        converted = []
+        for row in rows:
+            values_of = list(row)
+            for position, convert, expression in converters:
+                value = values_of[position]
+                for converter in convert:
+                    value = converter(value, expression, connection)
+                values_of[position] = value
+            converted.append(tuple(values_of))
+        return converted
