@@ -288,6 +288,23 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer within 60 s: " + LOG.read().decode()[-2000:])
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the process group ``pgid`` (gunicorn's master and
+    workers): the hall's own cost per filing, which a busy machine slows down but hardly changes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 class Load:
     """Clients on keep-alive connections; each result is (status, latency s, retry-after?, id)."""
 
@@ -444,7 +461,9 @@ def main() -> None:
         load = Load(port, sessions)
         load.closed_loop(8, 3)  # warm every worker
         load.results.clear()
+        cpu_before = group_cpu_seconds(proc.pid)
         wall = load.closed_loop(args.clients, args.seconds)
+        cpu_per_filing = (group_cpu_seconds(proc.pid) - cpu_before) / max(1, len(load.results))
         peak = summarize(f"peak, {args.clients} closed-loop clients", load.results, wall)
         peak_rate = peak["ok"] / wall
 
@@ -478,6 +497,7 @@ def main() -> None:
     print(f"\nmachine: {os.cpu_count()} cores; gunicorn with infra/gunicorn.conf.py")
     errors = sum(v for k, v in peak["statuses"].items() if k != 201)
     print(f"peak: {peak_rate:.1f} filings/s (target >= 150), errors {errors}")
+    print(f"gunicorn CPU per request at the peak: {cpu_per_filing * 1000:.2f} ms (master and workers)")
     print(
         f"at {args.rate:.0f}/s offered: p99 {fixed['p99'] * 1000:.0f} ms (target < 200 ms), "
         f"{fixed['ok'] / args.seconds:.1f} filings/s stored over the {args.seconds:.0f} s offered"

@@ -68,7 +68,14 @@ def _redis():
     from django.core.cache.backends.redis import RedisCache
 
     backend = caches["default"]
-    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+    if not isinstance(backend, RedisCache):
+        return None
+    # One client per cache instance (each thread has its own): Django builds a new one on every call,
+    # which cost more CPU than the round trip itself. A client is only a handle on the shared pool.
+    client = getattr(backend, "_hall_write_client", None)
+    if client is None:
+        client = backend._hall_write_client = backend._cache.get_client(write=True)
+    return client
 
 
 def _consume_one(client, limit: Limit, subject: str) -> Limit | None:

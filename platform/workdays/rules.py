@@ -29,6 +29,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from config import clock
+from config.compiled import CompiledQuery
 from workdays.statutory import year_days
 
 SATURDAY = 5
@@ -146,17 +147,27 @@ def _transaction_key() -> tuple[int, int, int, int] | None:
     return (id(connection), serial, len(blocks), id(blocks[-1]))
 
 
+def _token_of(_shape, _markers):
+    from workdays.models import CalendarVersion
+
+    return CalendarVersion.objects.filter(pk=1).values_list("token")[:1]
+
+
+# Compiled once (config.compiled): every filing and every dated step reads it.
+_TOKEN = CompiledQuery(_token_of)
+
+
 def current_calendar() -> WorkCalendar:
     """The calendar as the database holds it now: one query when nothing changed since the last call,
     none when this transaction already read it."""
     global _memo
-    from workdays.models import CalendarDay, CalendarVersion
+    from workdays.models import CalendarDay
 
     key = _transaction_key()
     memo = _memo
     if key is not None and memo is not None and getattr(_checked, "at", None) == (key, memo[0]):
         return memo[1]
-    token = CalendarVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    token = next(iter(_TOKEN.rows(None)), ("",))[0] or ""
     if memo is None or memo[0] != token:
         # The token is read before the days: if an edit commits in between, the snapshot is newer than
         # its token says and the next call merely reloads it; never the other way round.

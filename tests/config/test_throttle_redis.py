@@ -56,3 +56,18 @@ def test_one_round_trip_per_request(redis_cache, monkeypatch):
     )
     throttle.consume([(LIMIT, f"user:{uuid.uuid4()}")])
     assert sent == []  # the pipeline sends SET NX and INCR together, not one command each
+
+
+def test_one_client_per_cache_instance(redis_cache, settings):
+    # Django makes a new Redis client for every call; the throttle keeps the first one of each cache
+    # instance, and a new cache configuration gets a client of its own.
+    assert throttle._redis() is throttle._redis()
+    first = throttle._redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/8",
+        }
+    }
+    assert throttle._redis() is not first
+    assert throttle._redis().connection_pool.connection_kwargs["db"] == 8
