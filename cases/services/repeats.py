@@ -203,7 +203,7 @@ def _loaded(row: tuple) -> CaseIndex:
     on first use, as with ``only()``)."""
     loaded = dict(zip(_CANDIDATE_COLUMNS, row, strict=True))
     values = [loaded.get(f.attname, DEFERRED) for f in CaseIndex._meta.concrete_fields]
-    return CaseIndex.from_db(connection.alias, None, values)
+    return CaseIndex.from_db(connection.alias, loaded.keys(), values)
 
 
 # --- The written notices --------------------------------------------------------------------------

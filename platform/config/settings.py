@@ -399,6 +399,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ------------------------------------------------------------------------------------
+# Django's database sessions, read with a statement compiled once (tenants/session_store.py).
+SESSION_ENGINE = "tenants.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HALL_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -9,7 +9,12 @@ from tenants import models as tenants
 
 pytest_plugins = ["tests.cases.conftest"]
 
-PETITION = {"petition_type": "complaint", "title": "小区噪声扰民", "body": "楼下商铺每天深夜播放音乐，严重影响休息。"}
+PETITION = {
+    "petition_type": "complaint",
+    "title": "小区噪声扰民",
+    "body": "楼下商铺每天深夜播放音乐，严重影响休息。",
+}
+UNKNOWN = "没有这个单位代码。"
 
 
 def _file(client, **extra):
@@ -42,14 +47,14 @@ def test_an_agency_deactivated_here_takes_no_more_filings(portal_client, profile
 def test_an_unknown_code_names_the_field_in_the_users_language(portal_client, profiled_citizen):
     portal_client.force_login(profiled_citizen)
     error = _file(portal_client, agency="nosuch").json()["error"]
-    assert error["code"] == "invalid_agency" and error["details"] == {"fields": {"agency": "没有这个单位代码。"}}
+    assert error["code"] == "invalid_agency" and error["details"] == {"fields": {"agency": UNKNOWN}}
     english = portal_client.post(
         "/api/v1/petitions/",
         data={**PETITION, "agency": "nosuch"},
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     ).json()["error"]
-    assert english["message"] != "没有这个单位代码。" and "没有" not in english["details"]["fields"]["agency"]
+    assert english["message"] != UNKNOWN and "没有" not in english["details"]["fields"]["agency"]
     assert "nosuch" not in tenants._kept_agencies  # a miss is never kept
 
 
