@@ -23,6 +23,7 @@ import functools
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -54,7 +55,10 @@ class CompiledQuery:
     def _compiled(self, shape: Hashable) -> tuple[str, tuple[tuple[str | None, Any], ...], tuple]:
         markers = _Markers(self._markers)
         compiler = self._build(shape, markers).query.get_compiler(connection.alias)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a shape that can match nothing (``__in`` an empty list): no statement
+            return "", (), ()
         # (position, converters, expression) of each result column whose field converts its value
         converters = tuple(
             (position, tuple(convert), expression)
@@ -87,6 +91,8 @@ class CompiledQuery:
 
     def rows(self, shape: Hashable, **values: Any) -> list[tuple]:
         sql, params = self.statement(shape, **values)
+        if not sql:
+            return []
         converters = self._compiled(shape)[2]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

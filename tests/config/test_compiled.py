@@ -82,3 +82,11 @@ def test_rows_come_back_through_their_fields_converters(profiled_citizen):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM accounts_citizenprofile WHERE user_id = %s", [profiled_citizen.pk])
         assert cursor.fetchone()[0] != "13800138000"
+
+
+@pytest.mark.django_db
+def test_a_shape_that_can_match_nothing_returns_no_rows_without_a_statement(django_assert_num_queries):
+    # A report naming no unit: ``reported_agency__in`` an empty list, which Django answers without SQL.
+    with django_assert_num_queries(0):
+        nothing = repeats._CANDIDATES.rows((True, False, frozenset()), citizen_id=1, today=date(2026, 1, 2))
+    assert nothing == []
