@@ -34,6 +34,43 @@ def _recreate(config: dict, name: str, *, drop_only: bool = False) -> None:
     conn.close()
 
 
+def _server_config() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        import dj_database_url
+
+        return dj_database_url.parse(url)
+    from config.embedded_db import embedded_database
+
+    return embedded_database("postgres")
+
+
+def _point_settings_at(name: str) -> None:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        base, _, _ = url.rpartition("/")
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        os.environ["HALL_EMBEDDED_DB_NAME"] = name
+
+
+def copy_database(source: str, target: str) -> None:
+    """``target`` anew as a copy of ``source`` (CREATE DATABASE ... TEMPLATE: a file copy, seconds
+    where building the data takes minutes); nothing may be connected to ``source``."""
+    conn = _connect(_server_config(), "postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    conn.close()
+
+
+def use_copy_of(source: str, name: str) -> None:
+    """Make ``name`` a fresh copy of ``source`` and make the Django settings use it."""
+    copy_database(source, name)
+    _point_settings_at(name)
+
+
 def use_fresh_database(name: str) -> None:
     """Create ``name`` anew and make the Django settings use it."""
     url = os.environ.get("DATABASE_URL")

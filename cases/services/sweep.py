@@ -25,6 +25,7 @@ ordinary services. The tests check that the batched sweep does exactly what it d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -111,12 +112,22 @@ class Step:
     escalation: Escalation | None = None
 
 
-def plan_row(row, today: date, calendar: WorkCalendar) -> tuple[list[Step], date | None]:
+def plan_row(
+    row,
+    today: date,
+    calendar: WorkCalendar,
+    *,
+    watched: tuple[Clock, ...] | None = None,
+    reminder_days: dict[tuple[date, int], date] | None = None,
+) -> tuple[list[Step], date | None]:
     """What the declaration says is due on ``row`` today (whether done already or not: ClockAlert
-    decides), and the next day anything new can be due."""
+    decides), and the next day anything new can be due.
+
+    A batch passes ``watched`` (``clocks()``, read once) and a ``reminder_days`` memo: thousands of
+    rows share a few dozen last days, and counting working days back is the costly part."""
     steps: list[Step] = []
     later: list[date] = []
-    for clock in clocks():
+    for clock in clocks() if watched is None else watched:
         if not clock.runs_on(row):
             continue
         due: date = getattr(row, clock.due_field)
@@ -128,7 +139,13 @@ def plan_row(row, today: date, calendar: WorkCalendar) -> tuple[list[Step], date
             continue
         if today <= due:
             days = lead(clock)
-            remind_on = reminder_day(calendar, due, days) if days else None
+            remind_on = None
+            if days and reminder_days is None:
+                remind_on = reminder_day(calendar, due, days)
+            elif days and reminder_days is not None:
+                remind_on = reminder_days.get((due, days))
+                if remind_on is None:
+                    remind_on = reminder_days[due, days] = reminder_day(calendar, due, days)
             if remind_on is not None and today >= remind_on:
                 steps.append(Step(clock.name, due, Action.REMINDED))
             later.append(
@@ -178,14 +195,20 @@ class SweepResult:
 # --- 1. The plan: one query over the index ------------------------------------------------------------
 
 
-def plan(today: date, *, batch_size: int | None = None) -> list[tuple[int, list[int]]]:
-    """[(holder id, [CaseIndex ids])]: the rows with work today, across all agencies, in batches."""
-    batch_size = batch_size or settings.HALL_SWEEP_BATCH_SIZE
-    rows = (
+def plan_query(today: date):
+    """The agenda's rows due by ``today``, (holder id, CaseIndex id), read from its day index alone
+    (``sweep_agenda_day`` carries both columns)."""
+    return (
         SweepAgenda.objects.filter(sweep_next__lte=today)
         .order_by("holder_id", "index_id")
         .values_list("holder_id", "index_id")
     )
+
+
+def plan(today: date, *, batch_size: int | None = None) -> list[tuple[int, list[int]]]:
+    """[(holder id, [CaseIndex ids])]: the rows with work today, across all agencies, in batches."""
+    batch_size = batch_size or settings.HALL_SWEEP_BATCH_SIZE
+    rows = plan_query(today)
     per_agency: dict[int, list[int]] = defaultdict(list)
     for holder_id, row_id in rows.iterator(chunk_size=5000):
         per_agency[holder_id].append(row_id)
@@ -198,7 +221,69 @@ def plan(today: date, *, batch_size: int | None = None) -> list[tuple[int, list[
 
 # --- 2. One agency's batch, in one transaction -------------------------------------------------------
 
-_ROW_FIELDS = ("id", "case_uuid", "tracking_number", "holder_id", "state", "is_open", "report_status")
+
+# The columns of a CaseIndex row that every clock's rules read besides its due date.
+_ROW_COLUMNS = (
+    "id",
+    "case_uuid",
+    "tracking_number",
+    "holder_id",
+    "state",
+    "is_open",
+    "report_status",
+    "supervision_due",
+)
+
+
+class SweptRow:
+    """The columns of a CaseIndex row that the clocks read (``Clock.runs_on``, ``plan_row``), read
+    and locked by one statement: a batch makes thousands of these, and a full model instance of the
+    index's fifty-odd columns cost more than everything else the sweep does in Python. A close reads
+    the whole row (its guards and ``_sync_index`` need it); see ``_lock_rows``.
+
+    Each set of due-date columns gets its subclass with one slot per column (``row_class``): a column
+    that was not read is not there, so a rule that starts reading another one fails loudly instead of
+    reading None."""
+
+    __slots__ = _ROW_COLUMNS
+    columns: tuple[str, ...] = _ROW_COLUMNS
+    id: int
+    case_uuid: uuid.UUID
+    tracking_number: str
+    holder_id: int
+    state: str
+    is_open: bool
+    report_status: str
+    supervision_due: date | None
+
+    def __init__(self, values: tuple) -> None:
+        for name, value in zip(self.columns, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@functools.cache
+def row_class(due_fields: tuple[str, ...]) -> type[SweptRow]:
+    fields = tuple(f for f in dict.fromkeys(due_fields) if f not in _ROW_COLUMNS)
+    return type("SweptRow", (SweptRow,), {"__slots__": fields, "columns": (*_ROW_COLUMNS, *fields)})
+
+
+def _lock_rows(agency_id: int, index_ids: list[int], watched: tuple[Clock, ...]) -> list[SweptRow]:
+    """The batch's rows as they are now (a case written since the plan is judged on its new state),
+    locked in case_uuid order as every multi-case change locks them: the services lock the index row
+    first, so nothing changes these cases until we commit. One statement, the clocks' columns only."""
+    cls = row_class(tuple(c.due_field for c in watched))
+    columns = ", ".join(f'"{name}"' for name in cls.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {CaseIndex._meta.db_table}"  # noqa: S608 - names from the model
+            " WHERE id = ANY(%s::bigint[]) AND holder_id = %s AND is_open ORDER BY case_uuid FOR UPDATE",
+            [index_ids, agency_id],
+        )
+        return [cls(values) for values in cursor.fetchall()]
 
 
 def _oversight():
@@ -216,22 +301,27 @@ def _hidden_from_oversight(issuer, case_uuids: list) -> set[uuid.UUID]:
     return set(reports_against(issuer).filter(case_uuid__in=case_uuids).values_list("case_uuid", flat=True))
 
 
-def _insert_alerts(rows: list[tuple[uuid.UUID, int, str, date, str]], today: date) -> set[tuple]:
-    """Insert (case_uuid, holder, clock, due, action); return the keys that were new (one statement,
-    one array per column: nothing to format per row)."""
+def _insert_alerts(rows: list[tuple[uuid.UUID, int, str, date, str]], today: date) -> list[int]:
+    """Insert (case_uuid, holder, clock, due, action); return the positions in ``rows`` of those that
+    were new (one statement, one array per column: nothing to format per row; integers back, not the
+    keys to parse and match)."""
     if not rows:
-        return set()
+        return []
     table = ClockAlert._meta.db_table
     case_uuids, holders, clock_names, dues, actions = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO {table} (case_uuid, holder_id, clock, due, action, "on")'  # noqa: S608
-            " SELECT v.*, %s::date FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::date[], %s::text[])"
-            " AS v ON CONFLICT (case_uuid, clock, due, action) DO NOTHING"
-            " RETURNING case_uuid, clock, due, action",
-            [today, case_uuids, holders, clock_names, dues, actions],
+            "WITH v AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::date[], %s::text[])"  # noqa: S608
+            "   WITH ORDINALITY AS v(case_uuid, holder_id, clock, due, action, n)),"
+            f' new AS (INSERT INTO {table} (case_uuid, holder_id, clock, due, action, "on")'
+            "   SELECT case_uuid, holder_id, clock, due, action, %s::date FROM v"
+            "   ON CONFLICT (case_uuid, clock, due, action) DO NOTHING"
+            "   RETURNING case_uuid, clock, due, action)"
+            " SELECT v.n - 1 FROM v JOIN new ON (new.case_uuid, new.clock, new.due, new.action)"
+            "   = (v.case_uuid, v.clock, v.due, v.action)",
+            [[str(u) for u in case_uuids], holders, clock_names, dues, actions, today],
         )
-        return set(cursor.fetchall())
+        return [n for (n,) in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -305,17 +395,17 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
         )
         agency = next(a for a in agencies if a.pk == agency_id)
         issuer = next((a for a in agencies if a.kind == AgencyKind.OVERSIGHT), None)
-        # The rows as they are now (a case written since the plan is judged on its new state), locked
-        # in case_uuid order as every multi-case change locks them: the services lock the index row
-        # first, so nothing changes these cases until we commit.
-        rows = list(
-            CaseIndex.objects.select_for_update()
-            .filter(id__in=index_ids, holder_id=agency_id, is_open=True)
-            .order_by("case_uuid")
-        )
-        for row in rows:
-            row.holder = agency
-        planned = {row.pk: plan_row(row, today, calendar) for row in rows}
+        watched = clocks()
+        rows = _lock_rows(agency_id, index_ids, watched)
+        memo: dict[tuple[date, int], date] = {}
+        planned = {
+            row.id: plan_row(row, today, calendar, watched=watched, reminder_days=memo) for row in rows
+        }
+        # A close is checked and written on the whole row (already locked above).
+        closing = [row.id for row in rows if any(s.action == Action.CLOSED for s in planned[row.id][0])]
+        whole = {r.pk: r for r in CaseIndex.objects.filter(pk__in=closing)} if closing else {}
+        for full in whole.values():
+            full.holder = agency
         escalating = [r.case_uuid for r in rows if any(s.escalation for s in planned[r.pk][0])]
         hidden = _hidden_from_oversight(issuer, escalating)
         fired = (
@@ -328,7 +418,7 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
             else set()
         )
         wanted: list[tuple[uuid.UUID, int, str, date, str]] = []
-        steps_by_key: dict[tuple, tuple[CaseIndex, Step]] = {}
+        wanted_steps: list[tuple[SweptRow, Step]] = []
         for row in rows:
             for step in planned[row.pk][0]:
                 if step.escalation and (
@@ -338,15 +428,21 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                     continue
                 # The close is the procedure's step, checked on the index row (it carries the state,
                 # the rating and the windows the guard reads: procedure.window_open).
-                if (
-                    step.action == Action.CLOSED and refusal("close", system, row, row, today) is not None  # type: ignore[arg-type]
-                ):
-                    result.skipped.append(row.tracking_number)
-                    continue
+                if step.action == Action.CLOSED:
+                    full = whole[row.id]
+                    if refusal("close", system, full, full, today) is not None:  # type: ignore[arg-type]
+                        result.skipped.append(row.tracking_number)
+                        continue
                 wanted.append((row.case_uuid, agency_id, step.clock, step.due, step.action))
-                steps_by_key[(row.case_uuid, step.clock, step.due, step.action)] = (row, step)
+                wanted_steps.append((row, step))
         new = _insert_alerts(wanted, today)
-        done = [steps_by_key[key] for key in sorted(new, key=lambda k: (str(k[0]), k[1], k[3]))]
+        # In case_uuid order (the rows' order), then clock and action, as the reference does them.
+        done = [
+            wanted_steps[n]
+            for n in sorted(
+                new, key=lambda n: (wanted_steps[n][0].case_uuid.bytes, wanted[n][2], wanted[n][4])
+            )
+        ]
 
         # Escalations: one supervision item per case and rule.
         items, escalated_rows = [], []
@@ -382,7 +478,7 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
             (result.orders if esc.kind == "order" else result.reminders).append(row.tracking_number)
         if items:
             SupervisionItem.objects.bulk_create(items)
-        closes = [row for row, step in done if step.action == Action.CLOSED]
+        closes = [whole[row.id] for row, step in done if step.action == Action.CLOSED]
 
         # One visit to the agency's schema: lock the cases written to, their events, the closes.
         touched = sorted({r.case_uuid for r in escalated_rows} | {r.case_uuid for r in closes})
@@ -414,17 +510,17 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
                         )
                     )
                 # 信访工作条例 arts. 35-36: the petitioner's window ran out; the case closes.
-                for row in closes:
-                    case = cases[row.case_uuid]
+                for index in closes:
+                    case = cases[index.case_uuid]
                     case.state, case.closed_at = CaseState.CLOSED, now
                     events.append(NewEvent(case, EventKind.CLOSED, agency.code, _("信访事项已办结。"), {}))
                 if closes:
                     _set_columns(Case, [cases[r.case_uuid] for r in closes], ("state", "closed_at"))
                 _append_events(events)
-            for row in closes:
-                _sync_index(row, cases[row.case_uuid], agency, save=False)
-                row.updated_at = now
-                result.closed.append(row.tracking_number)
+            for index in closes:
+                _sync_index(index, cases[index.case_uuid], agency, save=False)
+                index.updated_at = now
+                result.closed.append(index.tracking_number)
             if closes:
                 _set_columns(CaseIndex, closes, _CLOSE_FIELDS)
 
@@ -437,7 +533,10 @@ def sweep_batch(*, agency_id: int, today: date, index_ids: list[int]) -> dict[st
             # The answer just ordered is a clock of its own: the next day is counted with it.
             for row, item in zip(escalated_rows, items, strict=True):
                 row.supervision_due = min(d for d in (row.supervision_due, item.answer_due) if d)
-                planned[row.pk] = (planned[row.pk][0], plan_row(row, today, calendar)[1])
+                planned[row.pk] = (
+                    planned[row.pk][0],
+                    plan_row(row, today, calendar, watched=watched, reminder_days=memo)[1],
+                )
         _move_sweep_next(rows, planned, closed, escalated - closed)
         _tell_agency(agency_id, today, done, items)
     return result.as_dict()
@@ -474,7 +573,7 @@ def _set_columns(model, objs: list, fields: tuple[str, ...]) -> None:
 
 
 def _move_sweep_next(
-    rows: list[CaseIndex], planned: dict, closed: set, supervised: Collection = frozenset()
+    rows: list[SweptRow], planned: dict, closed: set, supervised: Collection = frozenset()
 ) -> None:
     """Each row's ``sweep_next`` to the next day anything new can be due, and on the rows given a
     催办/督办单 (``supervised``) ``supervision_due`` as refresh_supervision_due sets it: one statement,
@@ -490,6 +589,13 @@ def _move_sweep_next(
     if not values:
         return
     with connection.cursor() as cursor:
+        if not supervised:  # most batches: no answer to look up
+            cursor.execute(
+                f"UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next"  # noqa: S608
+                " FROM unnest(%s::bigint[], %s::date[]) AS v(id, next) WHERE i.id = v.id",
+                [[pk for pk, _n, _s in values], [n for _pk, n, _s in values]],
+            )
+            return
         cursor.execute(
             f"WITH due AS MATERIALIZED ({_OPEN_ANSWERS_SQL % SupervisionItem._meta.db_table})"  # noqa: S608
             f" UPDATE {CaseIndex._meta.db_table} AS i SET sweep_next = v.next,"

@@ -73,3 +73,19 @@ def test_the_index_leaves_room_for_hot_updates_and_the_agenda_is_vacuumed_soon(d
         options = dict(cursor.fetchall())
     assert "fillfactor=90" in options[CaseIndex._meta.db_table]
     assert "autovacuum_vacuum_scale_factor=0" in options[SweepAgenda._meta.db_table]
+
+
+def test_the_plan_reads_only_columns_the_agendas_day_index_carries(db):
+    """So that PostgreSQL can answer the plan from the index alone (an index-only scan once autovacuum
+    has marked the pages; measured at scale by benchmarks/sweep.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            " WHERE c.relname = 'sweep_agenda_day'"
+        )
+        (indexed,) = cursor.fetchone()
+    sql, _params = sweep.plan_query(date(2026, 6, 15)).query.sql_with_params()
+    read = {name for name in ("index_id", "holder_id", "sweep_next") if f'"{name}"' in sql}
+    assert read == {"index_id", "holder_id", "sweep_next"}
+    assert set(indexed) == read
