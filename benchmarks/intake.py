@@ -280,6 +280,7 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz", headers={"Host": f"gaj.{HOST}"})
             if conn.getresponse().status == 200:
+                settle(proc.pid)
                 return proc
         except OSError:
             time.sleep(0.3)
@@ -303,6 +304,19 @@ def group_cpu_seconds(pgid: int) -> float:
         if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def settle(pgid: int, timeout: float = 60) -> None:
+    """Wait until gunicorn's processes are idle (every worker booted): a worker still loading would
+    take its CPU from the peak that is about to be measured."""
+    deadline = time.monotonic() + timeout
+    before = group_cpu_seconds(pgid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = group_cpu_seconds(pgid)
+        if now - before < 0.05:
+            return
+        before = now
 
 
 class Load:

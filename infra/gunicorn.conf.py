@@ -15,6 +15,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 worker_class = "config.gunicorn_worker.HallThreadWorker"
 os.environ.setdefault("HALL_ADMISSION_SLOTS", "3")
 os.environ.setdefault("HALL_ADMISSION_QUEUE", str(max(0, threads - int(os.environ["HALL_ADMISSION_SLOTS"]))))
+# The application is loaded once, in the master, and every worker is forked from it: what loading
+# makes (Django, the hall, the PDF stack, frozen by config/heap.py) is shared and not rebuilt per
+# worker, so a worker (re)started by max_requests serves at once instead of spending seconds of CPU
+# importing beside the others. Nothing connects while loading: each worker opens its own database,
+# Redis and broker connections on first use.
+preload_app = True
 timeout = 60
 graceful_timeout = 30
 max_requests = 10000
