@@ -35,6 +35,7 @@ from cases.models import (
     ExtensionStatus,
 )
 from config import clock
+from config.compiled import insert
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind, ReviewBody, reported_unit_codes, the_bureau
 
@@ -390,7 +391,7 @@ def _append_event(
         prev_hash=prev_hash,
     )
     event.hash = event_digest(event, prev_hash)
-    event.save(force_insert=True)
+    insert(event)  # Django's INSERT, its text compiled once (config.compiled)
     if head is not None:
         case._event_head = (seq, event.hash)  # type: ignore[attr-defined]
     return event
@@ -442,7 +443,9 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency, *, save: bool = Tr
 
     # Any change may start or stop a clock: the sweep looks at the row again from this day.
     index.sweep_next = sweep_from(index)
-    if save:  # the sweep saves the rows it closed in one statement
+    if save and index._state.adding:
+        insert(index)  # a filing's new row: Django's INSERT, its text compiled once (config.compiled)
+    elif save:  # the sweep saves the rows it closed in one statement
         index.save()
 
 

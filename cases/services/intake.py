@@ -50,7 +50,7 @@ from cases.services.core import (
     _sync_index,
     _user,
 )
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, insert
 from config.crypto import decrypt_text, encrypt_text, lookup_hash
 from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency, AgencyKind, reportable_agencies, reported_unit_codes
@@ -314,7 +314,7 @@ def submit_petition(
                     case.routing_due = clocks.routing_due(arrival or now)
                 elif state == CaseState.RECEIVED:
                     case.acceptance_due = clocks.acceptance_due(arrival or now)
-                case.save(force_insert=True)
+                insert(case)  # Django's INSERT, its text compiled once (config.compiled)
                 _new_chain(case)
                 Attachment.objects.bulk_create(
                     Attachment(
