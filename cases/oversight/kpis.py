@@ -683,7 +683,8 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
         # subquery's; the positions come along so that the table never depends on it (kpi_table).
         f"SELECT {arrays}, array_agg(position) FROM (SELECT {listed}, "
         "row_number() OVER (ORDER BY agency.sort_order, agency.code) AS position "
-        "FROM agency LEFT JOIN folded ON folded.agency = agency.id ORDER BY position) AS listed"
+        "FROM agency LEFT JOIN folded ON folded.agency = agency.id "
+        "ORDER BY agency.sort_order, agency.code) AS listed"
     )
     return sql, (*agencies_params, *grouped_params, AgencyKind.BUREAU.value), tuple(shape)
 

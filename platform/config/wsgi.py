@@ -7,4 +7,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from config.heap import freeze_loaded_objects  # noqa: E402
+
 application = get_wsgi_application()
+# Everything loaded so far lives as long as the process: no full garbage collection walks it again.
+freeze_loaded_objects()

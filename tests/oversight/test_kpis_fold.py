@@ -86,8 +86,9 @@ def test_the_table_does_not_depend_on_the_order_the_arrays_come_in(may, monkeypa
 
     def reversed_statement(period, today):
         sql, params, shape = statement(period, today)
-        assert "ORDER BY position) AS listed" in sql
-        return sql.replace("ORDER BY position) AS listed", "ORDER BY position DESC) AS listed"), params, shape
+        ordered = "ORDER BY agency.sort_order, agency.code) AS listed"
+        assert ordered in sql
+        return sql.replace(ordered, "ORDER BY position DESC) AS listed"), params, shape
 
     monkeypatch.setattr(kpis, "_statement", reversed_statement)
     _definitions, rows = kpis.kpi_table(MAY, today=TODAY)
