@@ -79,7 +79,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -537,28 +537,34 @@ class _AverageValues(dict):
         return value
 
 
-def _holders(supervision: Kpi | None):
-    """(id, code, name_zh, name_en, kind, sort_order[, items due, items answered in time]) of every
-    case-holding agency: the agency list, with the supervision-answer counts as correlated subqueries,
-    when that KPI is asked for. A part of the table's one statement (``_statement``)."""
+def _holders():
+    """(id, code, name_zh, name_en, kind, sort_order) of every case-holding agency, in the list's
+    order: a part of the table's one statement (``_statement``)."""
+    return (
+        Agency.objects.filter(
+            kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
+        )
+        .order_by("sort_order", "code")
+        .values_list("id", "code", "name_zh", "name_en", "kind", "sort_order")
+    )
+
+
+def _supervision_counts(supervision: Kpi):
+    """(agency_id, items counted, items answered in time) of the supervision items that count for
+    the KPI, per agency addressed: one aggregate over the items (a part of ``_statement``), rather than
+    two correlated subqueries per agency listed."""
     from cases.index.models import local_date
     from cases.oversight.models import SupervisionItem
 
-    agencies = Agency.objects.filter(
-        kind__in=[AgencyKind.BUREAU, AgencyKind.DEPARTMENT, AgencyKind.COUNTY], is_active=True
-    ).order_by("sort_order", "code")
-    names = ["id", "code", "name_zh", "name_en", "kind", "sort_order"]
-    if supervision is not None:
-        items = SupervisionItem.objects.annotate(answered_on=local_date("answered_at")).filter(
-            agency_id=OuterRef("pk")
-        )
-        for suffix, condition in (("d", supervision.denominator), ("n", supervision.numerator)):
-            counted = (
-                items.filter(condition).order_by().annotate(c=Func(F("id"), function="COUNT")).values("c")
-            )
-            agencies = agencies.annotate(**{f"items_{suffix}": Subquery(counted)})
-            names.append(f"items_{suffix}")
-    return agencies.values_list(*names)
+    denominator, numerator = supervision.denominator, supervision.numerator
+    counted = denominator if numerator is None else denominator | numerator
+    return (
+        SupervisionItem.objects.annotate(answered_on=local_date("answered_at"))
+        .filter(counted)
+        .values("agency_id")
+        .annotate(items_d=Count("id", filter=denominator), items_n=Count("id", filter=numerator))
+        .order_by()
+    )
 
 
 def _grouped(on_index: list[Kpi], period: Period):
@@ -638,7 +644,10 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
     on_index = [kpi for kpi in definitions if kpi.source == "index"]
     supervision = next((kpi for kpi in definitions if kpi.source == "supervision"), None)
     grouped_sql, grouped_params = _grouped(on_index, period).query.sql_with_params()
-    agencies_sql, agencies_params = _holders(supervision).query.sql_with_params()
+    agencies_sql, agencies_params = _holders().query.sql_with_params()
+    supervised_sql, supervised_params = "SELECT NULL::bigint AS agency_id, 0 AS items_d, 0 AS items_n", ()
+    if supervision is not None:
+        supervised_sql, supervised_params = _supervision_counts(supervision).query.sql_with_params()
     routes = sorted({_WHOSE[kpi.responsible] for kpi in on_index})
     routing = ", ".join(f"({column}, {number})" for number, column in routes)
     sums, figures = [], []
@@ -656,7 +665,7 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
                 figures.append(_mean_in_tenths_of_days(f'folded."{name}"', f'folded."{kpi.key}__d"'))
     columns = ["agency.id", "agency.code", "agency.name_zh", "agency.name_en"]
     if supervision is not None:
-        columns += ["COALESCE(agency.items_d, 0)", "COALESCE(agency.items_n, 0)"]
+        columns += ["COALESCE(supervised.items_d, 0)", "COALESCE(supervised.items_n, 0)"]
     shape, at = [], len(columns)
     for kpi in definitions:
         if kpi is supervision:
@@ -670,6 +679,7 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
     # The names are this module's KPI keys and the SQL is Django's, its values bound.
     sql = (
         f"WITH agency AS MATERIALIZED ({agencies_sql}), "  # noqa: S608
+        f"supervised AS ({supervised_sql}), "
         f"grouped AS ({grouped_sql}), "
         "folded AS ("
         f"SELECT routed.agency, {', '.join(sums)} FROM grouped "
@@ -684,9 +694,11 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
         f"SELECT {arrays}, array_agg(position) FROM (SELECT {listed}, "
         "row_number() OVER (ORDER BY agency.sort_order, agency.code) AS position "
         "FROM agency LEFT JOIN folded ON folded.agency = agency.id "
+        "LEFT JOIN supervised ON supervised.agency_id = agency.id "
         "ORDER BY agency.sort_order, agency.code) AS listed"
     )
-    return sql, (*agencies_params, *grouped_params, AgencyKind.BUREAU.value), tuple(shape)
+    params = (*agencies_params, *supervised_params, *grouped_params, AgencyKind.BUREAU.value)
+    return sql, params, tuple(shape)
 
 
 def kpi_table(period: Period, *, today: date | None = None) -> tuple[list[Kpi], list[KpiRow]]:
