@@ -136,3 +136,19 @@ def _sql_mean(total: timedelta | None, count: int):
 def test_the_mean_is_undefined_without_cases_or_intervals(db):
     assert _sql_mean(timedelta(hours=5), 0) is None
     assert _sql_mean(None, 3) is None
+
+
+def test_the_planner_has_the_group_keys_own_distinct_count(db):
+    """Migration oversight 0005: without it the planner multiplies the responsible agency's and the
+    holder's distinct counts (~19,000 groups expected for ~1,000 at 1,000 agencies)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'ovs_ci_kpi_groups' "
+            "AND stxrelid = 'caseindex_caseindex'::regclass"
+        )
+        (kinds,) = cursor.fetchone()
+    assert "d" in kinds  # ndistinct
+    sql = str(kpis._grouped([kpi for kpi in kpis.kpis(MAY, TODAY) if kpi.source == "index"], MAY).query)
+    # The statistics are on the very expression the aggregate groups by.
+    table = '"caseindex_caseindex"'
+    assert f'COALESCE({table}."accepting_agency_id", {table}."holder_id") AS "kpi_agency"' in sql
