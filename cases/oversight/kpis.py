@@ -603,7 +603,10 @@ _PLANNER = (
     ("enable_seqscan", "off"),
     # Parallel workers only for the long scan: a month's ~28k rows take one process ~39 ms and three
     # ~35 ms on a quiet 2-core machine but ~48 ms once it is busy (measured at 1,000 agencies); the
-    # year's index-only scan stays parallel (~124 ms alone, ~75 ms with workers).
+    # year's index-only scan stays parallel (~124 ms alone, ~75 ms with workers). Since the group
+    # key's statistics (migration oversight 0005) the month is planned in parallel at 1,000 agencies
+    # as at 30: the estimate of ~19,000 groups had made its parallel plan look dear, and on a busy
+    # machine it measured ~82 ms against ~94 ms serially (p50).
     ("parallel_setup_cost", "10000"),
     # No JIT compilation: with sequential scans off, the agency list's scan (a seqscan that has no
     # alternative) carries the planner's disable cost, far past jit_above_cost, and compiling the
@@ -634,7 +637,7 @@ def _statement(period: Period, today: date) -> tuple[str, tuple, tuple[tuple[str
     an agency not listed (no longer active) counts for no row. Folding in Python cost ~10 ms of CPU and
     a few thousand objects per table at 1,000 agencies (the growth from 30 agencies, and the objects
     that brought on the process's full garbage collections, which set the p95); in the database it
-    is ~3,000 rows summed in C (~1 ms).
+    is ~3,000 rows summed in C (~2-4 ms at 1,000 agencies on a busy machine, join included).
 
     Compiled once per (period, day) and kept: it depends on nothing else (the definitions are code,
     the data is read when it runs), compiling the ~30 conditional aggregates costs Django ~8 ms of
