@@ -87,6 +87,24 @@ def use_fresh_database(name: str) -> None:
         _recreate(embedded_database("postgres"), name)
 
 
+def use_kept_database(name: str) -> None:
+    """Make the Django settings use ``name`` as it is (kept by an earlier run); switches an open
+    connection to it when Django is set up already."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        base, _, _ = url.rpartition("/")
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        os.environ["HALL_EMBEDDED_DB_NAME"] = name
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connection
+
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+
 def drop_database(name: str) -> None:
     """Drop the benchmark's database (after closing Django's connection to it)."""
     from django.conf import settings

@@ -130,15 +130,15 @@ def test_a_condition_that_may_hold_outside_the_period_reads_every_row():
 def fresh_statements():
     """The compiled statements are kept per (period, day): a test that changes how they are built
     must not leave its own behind."""
-    kpis._statements.cache_clear()
+    kpis._statement.cache_clear()
     yield
-    kpis._statements.cache_clear()
+    kpis._statement.cache_clear()
 
 
 def test_the_prefilter_changes_no_figure(one_date_in_may, monkeypatch, fresh_statements):
     _definitions, filtered = kpis.kpi_table(MAY, today=TODAY)
     monkeypatch.setattr(kpis, "_touches_period", lambda definitions, period: Q())
-    kpis._statements.cache_clear()
+    kpis._statement.cache_clear()
     _definitions, every_row = kpis.kpi_table(MAY, today=TODAY)
     assert _figures(filtered) == _figures(every_row)
     # Not vacuous: every KPI on the index has something in May, from rows with one date in it.
