@@ -16,8 +16,9 @@ PROBE = """
 import gc, sys
 import config.wsgi
 # Every view module is loaded and frozen with the rest; what is left to walk is a handful of objects.
+first_use = ("documents.pdf", "fpdf", "notifications.tasks", "celery.app.amqp")
 print(gc.get_freeze_count(), len(gc.get_objects()), "cases.oversight.views" in sys.modules,
-      all(name in sys.modules for name in ("documents.pdf", "fpdf", "notifications.tasks", "celery.app.amqp")))
+      all(name in sys.modules for name in first_use))
 """
 
 
