@@ -73,29 +73,14 @@ def use_copy_of(source: str, name: str) -> None:
 
 def use_fresh_database(name: str) -> None:
     """Create ``name`` anew and make the Django settings use it."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        import dj_database_url
-
-        _recreate(dj_database_url.parse(url), name)
-        base, _, _ = url.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        os.environ["HALL_EMBEDDED_DB_NAME"] = name
-        from config.embedded_db import embedded_database
-
-        _recreate(embedded_database("postgres"), name)
+    _recreate(_server_config(), name)
+    _point_settings_at(name)
 
 
 def use_kept_database(name: str) -> None:
     """Make the Django settings use ``name`` as it is (kept by an earlier run); switches an open
     connection to it when Django is set up already."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        base, _, _ = url.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        os.environ["HALL_EMBEDDED_DB_NAME"] = name
+    _point_settings_at(name)
     from django.conf import settings
 
     if settings.configured:
