@@ -9,7 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 
+from cases.index.models import CaseIndex
 from cases.oversight import kpis
 from cases.oversight.kpis import Period
 from tests.oversight.conftest import local, make_index
@@ -99,6 +101,37 @@ def test_the_table_does_not_depend_on_the_order_the_arrays_come_in(may, monkeypa
 def _python_mean(total: timedelta, count: int):
     """What the table computed in Python before: the mean timedelta, in days, half up to a tenth."""
     return kpis._tenths(int((total / count).total_seconds() / 8640 + 0.5))
+
+
+def test_a_rates_packed_sum_gives_the_counts_of_its_own_conditions(may, agency_a, agency_b, bureau):
+    """``_grouped`` carries a rate's denominator and numerator in one sum; over every agency they are
+    the plain counts of the two conditions (a numerator reaching outside its denominator, or the sum
+    taken apart the wrong way, would not be)."""
+    # Two more rows in one group, so that counts above one are summed: A decided one on time, one late.
+    for decided in (date(2026, 5, 6), date(2026, 5, 25)):
+        make_index(
+            agency_a,
+            received_at=local(date(2026, 5, 1), 9),
+            acceptance_due=date(2026, 5, 21),
+            acceptance_decided_at=local(decided, 10),
+        )
+    definitions, rows = kpis.kpi_table(MAY, today=TODAY)
+    for kpi in definitions:
+        if not kpi.is_rate or kpi.source != "index":
+            continue
+        plain = CaseIndex.objects.aggregate(
+            d=Count("pk", filter=kpi.denominator), n=Count("pk", filter=kpi.numerator)
+        )
+        tabled = (
+            sum(row.values[kpi.key].denominator for row in rows),
+            sum(row.values[kpi.key].numerator for row in rows),
+        )
+        assert tabled == (plain["d"], plain["n"]), kpi.key
+    by_code = {row.agency_code: row.values for row in rows}
+    assert (
+        by_code[agency_a.code]["timely_acceptance"].numerator,
+        by_code[agency_a.code]["timely_acceptance"].denominator,
+    ) == (2, 3)
 
 
 @pytest.mark.parametrize(
