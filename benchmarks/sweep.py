@@ -26,6 +26,12 @@ tasks run inline, their after-commit notices too):
 and prints for each the CPU time in this process, the SQL statements (per sweep action) and the WAL
 PostgreSQL wrote. The database is dropped at the end unless --keep (the --build-only copy stays until
 dropped by hand: ``dropdb NAME_built``).
+
+``--workers N`` runs the per-agency tasks as production does instead: a real Celery worker with N
+pool processes (``./run`` starts 2) on RabbitMQ when it answers on 127.0.0.1:5672 (else the folder
+broker), on a queue of the run's own. Each sweep is then timed from the beat task's plan until the
+agenda has no row left due that day (every batch committed; the agencies' notices, enqueued after
+each batch, may still be running), and the CPU is the worker's (its pool processes included).
 """
 
 import argparse
@@ -271,7 +277,70 @@ def _mark_notices() -> None:
     task.run = run
 
 
-def timed_sweep(day: date) -> tuple[float, dict, Statements]:
+def worker_env(workers: int) -> None:
+    """The settings for --workers (before ``django.setup()``): tasks through a broker, on a queue of
+    this run's own."""
+    import socket
+    import tempfile
+
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    os.environ["HALL_CELERY_QUEUE"] = f"bench-sweep-{os.getpid()}"
+    try:
+        with socket.create_connection(("127.0.0.1", 5672), timeout=0.5):
+            os.environ["CELERY_BROKER_URL"] = "amqp://guest:guest@127.0.0.1:5672//"
+    except OSError:
+        os.environ.pop("CELERY_BROKER_URL", None)
+        os.environ["HALL_DATA_DIR"] = tempfile.mkdtemp(prefix="hall-bench-sweep-")
+
+
+class Pool:
+    """A Celery worker with ``processes`` pool processes, as ``./run`` starts one (without beat)."""
+
+    def __init__(self, processes: int) -> None:
+        import subprocess
+        import tempfile
+
+        from django.conf import settings
+
+        from tenants.management.commands.serve_hall import stop_worker, worker_command
+
+        self.stop = stop_worker
+        self.log = tempfile.NamedTemporaryFile(prefix="hall-bench-worker-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(  # noqa: S603 - our own worker command line
+            worker_command(beat=False, queue=settings.CELERY_TASK_DEFAULT_QUEUE, concurrency=processes),
+            env=dict(os.environ),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while b" ready." not in Path(self.log.name).read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the worker did not start: see {self.log.name}")
+            time.sleep(0.2)
+        print(f"worker: {processes} pool processes, broker {settings.CELERY_BROKER_URL.split('@')[-1]}")
+
+    def cpu(self) -> float:
+        from intake import group_cpu_seconds
+
+        return group_cpu_seconds(self.process.pid)
+
+    def close(self) -> None:
+        self.stop(self.process)
+
+
+def _wait_until_swept(day: date, timeout: float = 600) -> None:
+    """Until no agenda row is due by ``day``: every batch the plan enqueued has committed."""
+    from cases.index.models import SweepAgenda
+
+    deadline = time.monotonic() + timeout
+    while SweepAgenda.objects.filter(sweep_next__lte=day).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the worker left rows due by {day} after {timeout:.0f} s")
+        time.sleep(0.005)
+
+
+def timed_sweep(day: date, pool: "Pool | None" = None) -> tuple[float, dict, Statements]:
     from django.db import connection
 
     from cases.oversight import tasks
@@ -287,10 +356,12 @@ def timed_sweep(day: date) -> tuple[float, dict, Statements]:
         cursor.execute("SELECT pg_current_wal_insert_lsn()")
         (lsn,) = cursor.fetchone()
     with connection.execute_wrapper(counter):
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu = time.perf_counter(), (pool.cpu() if pool else time.process_time())
         result = tasks.sweep_deadlines(day.isoformat())
+        if pool is not None:
+            _wait_until_swept(day)
         elapsed = time.perf_counter() - started
-        counter.cpu = time.process_time() - cpu
+        counter.cpu = (pool.cpu() if pool else time.process_time()) - cpu
     with connection.cursor() as cursor:
         # The WAL the sweep wrote: mostly full-page images of the pages it is first to touch since the
         # last checkpoint (the index rows it locks and moves, their agenda entries).
@@ -320,6 +391,12 @@ def main() -> None:
         action="store_true",
         help="start from the copy --build-only left (DATABASE_built) instead of building",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run the per-agency tasks on a real worker with this many pool processes (0: inline)",
+    )
     args = parser.parse_args()
     built = f"{args.database}_built"
 
@@ -329,6 +406,10 @@ def main() -> None:
         use_fresh_database(args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"  # the per-agency tasks inline, in this process
+    if args.workers:
+        if not args.from_built:
+            parser.error("--workers times a built database: build with --build-only, then --from-built")
+        worker_env(args.workers)
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     import django
 
@@ -339,7 +420,7 @@ def main() -> None:
     from tenants.models import Agency, AgencyKind
 
     if args.from_built:
-        _sweep_all(args.database, args.keep)
+        _sweep_all(args.database, args.keep, workers=args.workers)
         return
     call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
     started = time.perf_counter()
@@ -369,10 +450,13 @@ def main() -> None:
     _sweep_all(args.database, args.keep)
 
 
-def _sweep_all(database: str, keep: bool) -> None:
+def _sweep_all(database: str, keep: bool, workers: int = 0) -> None:
     from cases.index.models import CaseIndex, ClockAlert
+    from cases.oversight.models import SupervisionItem
 
     _mark_notices()
+    pool = Pool(workers) if workers else None
+    where = "the worker" if pool else "here"
     print()
     rows = []
     steps = (
@@ -395,21 +479,25 @@ def _sweep_all(database: str, keep: bool) -> None:
                 cursor.execute("VACUUM ANALYZE caseindex_sweepagenda")
             print(f"{'VACUUM ANALYZE the index':24} {(time.perf_counter() - started) * 1000:9.0f} ms")
             continue
-        before = ClockAlert.objects.count()
-        elapsed, result, counter = timed_sweep(day)
+        before, items = ClockAlert.objects.count(), SupervisionItem.objects.count()
+        elapsed, result, counter = timed_sweep(day, pool)
         done = ClockAlert.objects.count() - before
         rows.append((label, elapsed, done, result, counter))
+        if pool:  # the batches ran in the worker: their results stayed there, the database tells
+            what = f"{SupervisionItem.objects.count() - items} 催办/督办单; the statements were the worker's)"
+        else:
+            what = (
+                f"{len(result['reminders'])} 催办, {len(result['orders'])} 督办单,"
+                f" {len(result['closed'])} closed)  {counter.count:6,} SQL statements"
+                + (f" = {counter.count / done:.2f} per action" if done else "")
+            )
         print(
-            f"{label:24} {elapsed * 1000:9.0f} ms (CPU here {counter.cpu * 1000:.0f} ms) {done:6,} actions"
-            f" ({len(result['reminders'])} 催办, {len(result['orders'])} 督办单,"
-            f" {len(result['closed'])} closed)"
-            f"  {counter.count:6,} SQL statements"
-            + (f" = {counter.count / done:.2f} per action" if done else "")
+            f"{label:24} {elapsed * 1000:9.0f} ms (CPU in {where} {counter.cpu * 1000:.0f} ms)"
+            f" {done:6,} actions ({what}"
         )
-        print(
-            f"{'':24} statements by kind: {dict(counter.kinds.most_common())};"
-            f" {counter.notices} of them the agencies' notices; WAL {counter.wal / 1e6:.1f} MB"
-        )
+        kinds = "" if pool else f" statements by kind: {dict(counter.kinds.most_common())};"
+        notices = "" if pool else f" {counter.notices} of them the agencies' notices;"
+        print(f"{'':24}{kinds}{notices} WAL {counter.wal / 1e6:.1f} MB")
     first = rows[0]
     cases = CaseIndex.objects.filter(is_open=True).count()
     print()
@@ -420,10 +508,13 @@ def _sweep_all(database: str, keep: bool) -> None:
     print(
         f"re-run the same day: {rows[1][1] * 1000:.0f} ms, after VACUUM {rows[2][1] * 1000:.0f} ms;"
         f" next day: {rows[3][1] * 1000:.0f} ms for {rows[3][2]:,} new actions"
-        f" (CPU in the process {rows[3][4].cpu * 1000:.0f} ms, {rows[3][4].count} statements,"
-        f" {rows[3][1] / max(rows[3][2], 1) * 1000:.3f} ms per action;"
+        f" (CPU in {'the worker' if pool else 'the process'} {rows[3][4].cpu * 1000:.0f} ms,"
+        + (f" {workers} pool processes," if pool else f" {rows[3][4].count} statements,")
+        + f" {rows[3][1] / max(rows[3][2], 1) * 1000:.3f} ms per action;"
         " target for the daily re-run at 1,000,000 open cases: < 1 s)"
     )
+    if pool:
+        pool.close()
     if not keep:
         drop_database(database)
 
