@@ -227,8 +227,19 @@ def test_ranking_orders_best_first_and_undefined_last(data):
 def test_whole_table_is_one_aggregate_query(data):
     with CaptureQueriesContext(connection) as queries:
         kpis.kpi_table(MARCH, today=TODAY)
-    reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    statements = [q["sql"] for q in queries]
+    # The reads of tables (the planner's settings are read and set by SELECTs without a FROM).
+    reads = [
+        sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH")) and " FROM " in sql
+    ]
     # One statement, whatever the number of agencies: the aggregate over the index, folded by agency
-    # and joined to the list of agencies (the rest are the planner's SET LOCALs).
+    # and joined to the list of agencies. Before it one statement sets every planner setting for the
+    # transaction (set_config(..., true): SET LOCAL); inside a caller's transaction, as here, one more
+    # reads them first and one puts them back after.
     assert len(reads) == 1
     assert "GROUP BY" in reads[0] and "caseindex_caseindex" in reads[0] and "tenants_agency" in reads[0]
+    aggregate = statements.index(reads[0])
+    before = [sql for sql in statements[:aggregate] if "set_config" in sql]
+    assert len(before) == 1
+    assert all(f"set_config('{name}', '{value}', true)" in before[0] for name, value in kpis._PLANNER)
+    assert len([sql for sql in statements if "set_config" in sql]) == 2
