@@ -297,25 +297,20 @@ class Pool:
     """A Celery worker with ``processes`` pool processes, as ``./run`` starts one (without beat)."""
 
     def __init__(self, processes: int) -> None:
-        import subprocess
         import tempfile
 
         from django.conf import settings
 
-        from tenants.management.commands.serve_hall import stop_worker, worker_command
+        from tenants.management.commands.serve_hall import start_worker, stop_worker
 
         self.stop = stop_worker
         self.log = tempfile.NamedTemporaryFile(prefix="hall-bench-worker-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(  # noqa: S603 - our own worker command line
-            worker_command(beat=False, queue=settings.CELERY_TASK_DEFAULT_QUEUE, concurrency=processes),
-            env=dict(os.environ),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # serve_hall's own start: the worker dies with this process, whatever ends it.
+        self.process = start_worker(beat=False, env=dict(os.environ), output=self.log, concurrency=processes)
         deadline = time.monotonic() + 120
         while b" ready." not in Path(self.log.name).read_bytes():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
                 raise SystemExit(f"the worker did not start: see {self.log.name}")
             time.sleep(0.2)
         print(f"worker: {processes} pool processes, broker {settings.CELERY_BROKER_URL.split('@')[-1]}")
@@ -456,65 +451,69 @@ def _sweep_all(database: str, keep: bool, workers: int = 0) -> None:
 
     _mark_notices()
     pool = Pool(workers) if workers else None
-    where = "the worker" if pool else "here"
-    print()
-    rows = []
-    steps = (
-        ("first sweep of the day", TODAY),
-        ("the same sweep again", TODAY),
-        ("vacuum", None),
-        ("again, after VACUUM", TODAY),
-        ("the next day's sweep", TODAY + timedelta(days=1)),
-    )
-    for label, day in steps:
-        if day is None:
-            # What autovacuum does between two daily runs: the agenda's index entries of the rows the
-            # sweep moved point at dead tuples until then, and the plan's index scan visits them (the
-            # index's own rows were HOT updates: no new entries there).
-            from django.db import connection
-
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE caseindex_caseindex")
-                cursor.execute("VACUUM ANALYZE caseindex_sweepagenda")
-            print(f"{'VACUUM ANALYZE the index':24} {(time.perf_counter() - started) * 1000:9.0f} ms")
-            continue
-        before, items = ClockAlert.objects.count(), SupervisionItem.objects.count()
-        elapsed, result, counter = timed_sweep(day, pool)
-        done = ClockAlert.objects.count() - before
-        rows.append((label, elapsed, done, result, counter))
-        if pool:  # the batches ran in the worker: their results stayed there, the database tells
-            what = f"{SupervisionItem.objects.count() - items} 催办/督办单; the statements were the worker's)"
-        else:
-            what = (
-                f"{len(result['reminders'])} 催办, {len(result['orders'])} 督办单,"
-                f" {len(result['closed'])} closed)  {counter.count:6,} SQL statements"
-                + (f" = {counter.count / done:.2f} per action" if done else "")
-            )
-        print(
-            f"{label:24} {elapsed * 1000:9.0f} ms (CPU in {where} {counter.cpu * 1000:.0f} ms)"
-            f" {done:6,} actions ({what}"
+    try:
+        where = "the worker" if pool else "here"
+        print()
+        rows = []
+        steps = (
+            ("first sweep of the day", TODAY),
+            ("the same sweep again", TODAY),
+            ("vacuum", None),
+            ("again, after VACUUM", TODAY),
+            ("the next day's sweep", TODAY + timedelta(days=1)),
         )
-        kinds = "" if pool else f" statements by kind: {dict(counter.kinds.most_common())};"
-        notices = "" if pool else f" {counter.notices} of them the agencies' notices;"
-        print(f"{'':24}{kinds}{notices} WAL {counter.wal / 1e6:.1f} MB")
-    first = rows[0]
-    cases = CaseIndex.objects.filter(is_open=True).count()
-    print()
-    print(
-        f"first sweep: {first[2]:,} actions at {cases:,} open cases in {first[1]:.2f} s"
-        f" (targets: < 10 s issue 15, < 5 s issue 13); {first[1] / max(first[2], 1) * 1000:.2f} ms per action"
-    )
-    print(
-        f"re-run the same day: {rows[1][1] * 1000:.0f} ms, after VACUUM {rows[2][1] * 1000:.0f} ms;"
-        f" next day: {rows[3][1] * 1000:.0f} ms for {rows[3][2]:,} new actions"
-        f" (CPU in {'the worker' if pool else 'the process'} {rows[3][4].cpu * 1000:.0f} ms,"
-        + (f" {workers} pool processes," if pool else f" {rows[3][4].count} statements,")
-        + f" {rows[3][1] / max(rows[3][2], 1) * 1000:.3f} ms per action;"
-        " target for the daily re-run at 1,000,000 open cases: < 1 s)"
-    )
-    if pool:
-        pool.close()
+        for label, day in steps:
+            if day is None:
+                # What autovacuum does between two daily runs: the agenda's index entries of the rows the
+                # sweep moved point at dead tuples until then, and the plan's index scan visits them (the
+                # index's own rows were HOT updates: no new entries there).
+                from django.db import connection
+
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE caseindex_caseindex")
+                    cursor.execute("VACUUM ANALYZE caseindex_sweepagenda")
+                print(f"{'VACUUM ANALYZE the index':24} {(time.perf_counter() - started) * 1000:9.0f} ms")
+                continue
+            before, items = ClockAlert.objects.count(), SupervisionItem.objects.count()
+            elapsed, result, counter = timed_sweep(day, pool)
+            done = ClockAlert.objects.count() - before
+            rows.append((label, elapsed, done, result, counter))
+            if pool:  # the batches ran in the worker: their results stayed there, the database tells
+                items = SupervisionItem.objects.count() - items
+                what = f"{items} 催办/督办单; the statements were the worker's)"
+            else:
+                what = (
+                    f"{len(result['reminders'])} 催办, {len(result['orders'])} 督办单,"
+                    f" {len(result['closed'])} closed)  {counter.count:6,} SQL statements"
+                    + (f" = {counter.count / done:.2f} per action" if done else "")
+                )
+            print(
+                f"{label:24} {elapsed * 1000:9.0f} ms (CPU in {where} {counter.cpu * 1000:.0f} ms)"
+                f" {done:6,} actions ({what}"
+            )
+            kinds = "" if pool else f" statements by kind: {dict(counter.kinds.most_common())};"
+            notices = "" if pool else f" {counter.notices} of them the agencies' notices;"
+            print(f"{'':24}{kinds}{notices} WAL {counter.wal / 1e6:.1f} MB")
+        first = rows[0]
+        cases = CaseIndex.objects.filter(is_open=True).count()
+        print()
+        print(
+            f"first sweep: {first[2]:,} actions at {cases:,} open cases in {first[1]:.2f} s"
+            f" (targets: < 10 s issue 15, < 5 s issue 13);"
+            f" {first[1] / max(first[2], 1) * 1000:.2f} ms per action"
+        )
+        print(
+            f"re-run the same day: {rows[1][1] * 1000:.0f} ms, after VACUUM {rows[2][1] * 1000:.0f} ms;"
+            f" next day: {rows[3][1] * 1000:.0f} ms for {rows[3][2]:,} new actions"
+            f" (CPU in {'the worker' if pool else 'the process'} {rows[3][4].cpu * 1000:.0f} ms,"
+            + (f" {workers} pool processes," if pool else f" {rows[3][4].count} statements,")
+            + f" {rows[3][1] / max(rows[3][2], 1) * 1000:.3f} ms per action;"
+            " target for the daily re-run at 1,000,000 open cases: < 1 s)"
+        )
+    finally:
+        if pool:
+            pool.close()
     if not keep:
         drop_database(database)
 

@@ -5,6 +5,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.management import call_command
@@ -153,11 +154,16 @@ def worker_command(*, beat: bool, queue: str | None = None, concurrency: int = 2
     return command
 
 
-def start_worker(*, beat: bool, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
-    """The worker in a process group of its own (so stopping it stops its pool processes too)."""
+def start_worker(
+    *, beat: bool, env: dict[str, str] | None = None, output: IO[bytes] | None = None, **kwargs
+) -> subprocess.Popen:
+    """The worker in a process group of its own (so stopping it stops its pool processes too); its
+    log to ``output`` when given (stdout and stderr), else to this process's."""
     return subprocess.Popen(  # noqa: S603
         worker_command(beat=beat, **kwargs),
         env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
         start_new_session=True,
         preexec_fn=_die_with_parent,  # noqa: PLW1509
     )
