@@ -24,6 +24,7 @@ from cases.services.core import (
     _sync_index,
 )
 from cases.services.documents import _cn_date, _issue_document
+from config.compiled import update
 from config.errors import HallError
 from tenants.models import Agency
 
@@ -52,7 +53,7 @@ def _refuse(
     case.acceptance_decided_at = case.closed_at = now
     case.not_accepted_channel = channel
     case.not_accepted_reason = reason
-    case.save()
+    update(case)  # Django's UPDATE of the whole row, compiled once
     label = LawfulChannel(channel).label
     doc = _issue_document(
         case, kind=doc_kind, agency=agency, actor=actor, fields={"channel": str(label), "reason": reason}
@@ -81,7 +82,7 @@ def accept_case(*, case_uuid: uuid.UUID, actor: Actor, message: str = "") -> Non
         case.signed_at = case.signed_at or now
         case.accepted_at = case.acceptance_decided_at = now
         case.handling_due = clocks.handling_due(now)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         doc = _issue_document(
             case,
             kind="acceptance_notice",

@@ -35,7 +35,7 @@ from cases.models import (
     ExtensionStatus,
 )
 from config import clock
-from config.compiled import insert
+from config.compiled import fetch, insert, update
 from config.errors import Forbidden, HallError, InvalidTransition, NotFound
 from tenants.models import Agency, AgencyKind, ReviewBody, reported_unit_codes, the_bureau
 
@@ -325,14 +325,15 @@ def _locked(case_uuid: uuid.UUID | str) -> Iterator[tuple[CaseIndex, Case]]:
     whatever language the acting user reads.
     """
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        # The three reads compiled once (config.compiled.fetch): every step of a case runs them.
         try:
-            index = CaseIndex.objects.select_for_update().get(case_uuid=case_uuid)
+            index = fetch(CaseIndex, for_update=True, case_uuid=case_uuid)
         except (CaseIndex.DoesNotExist, ValueError):
             raise NotFound(_("找不到该信访件。")) from None
-        holder = Agency.objects.get(pk=index.holder_id)
+        holder = fetch(Agency, pk=index.holder_id)
         index.holder = holder
         with schema_context(holder.schema_name):
-            case = Case.objects.select_for_update().get(pk=index.case_uuid)
+            case = fetch(Case, for_update=True, pk=index.case_uuid)
             yield index, case
 
 
@@ -446,7 +447,7 @@ def _sync_index(index: CaseIndex, case: Case, holder: Agency, *, save: bool = Tr
     if save and index._state.adding:
         insert(index)  # a filing's new row: Django's INSERT, its text compiled once (config.compiled)
     elif save:  # the sweep saves the rows it closed in one statement
-        index.save()
+        update(index)  # Django's UPDATE of the whole row, its text compiled once (config.compiled)
 
 
 def _notify(index: CaseIndex, event_kind: str) -> None:

@@ -21,6 +21,7 @@ from cases.models import Case, CaseState, DeliveryMethod, Document, EventKind
 from cases.procedure import check
 from cases.services.core import Actor, _append_event, _locked, _sync_index
 from config import clock
+from config.compiled import update
 from config.errors import HallError
 
 # The documents addressed to the petitioner, whose delivery is recorded (the reporter's named copies are
@@ -149,7 +150,7 @@ def record_portal_view(*, case_uuid: uuid.UUID, actor: Actor, index: CaseIndex |
         if not documents:
             return 0
         numbers = _deliver(case, documents, on_day=clock.today(), method=DeliveryMethod.PORTAL)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _append_event(
             case,
             EventKind.DELIVERED,
@@ -181,7 +182,7 @@ def record_delivery(*, case_uuid: uuid.UUID, actor: Actor, delivered_on: date) -
                 "handling_opinion" if case.state == CaseState.REPLIED else "review_opinion"
             ][2:]
             _shorten(case, due_field, due_from(delivered_on))
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _append_event(
             case,
             EventKind.DELIVERED,

@@ -38,6 +38,7 @@ from cases.services.core import (
 from cases.services.delivery import start_answer_window
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.intake import AttachmentInput
+from config.compiled import update
 from config.errors import HallError, InvalidTransition, NotFound
 from tenants.models import Agency
 
@@ -189,7 +190,7 @@ def _write_reply(
     start_answer_window(case, answer="handling_opinion", published=now)
     if case.report_required:
         case.report_status = ReportStatus.NONE
-    case.save()
+    update(case)  # Django's UPDATE of the whole row, compiled once
     doc = _issue_document(
         case,
         kind="handling_opinion",

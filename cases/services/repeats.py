@@ -32,7 +32,7 @@ from cases.procedure import check
 from cases.services.core import Actor, _append_event, _locked, _notify, _now, _sync_index
 from cases.services.documents import _issue_document
 from config import clock
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, update
 
 CANDIDATES = 20
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -291,7 +291,7 @@ def undo_link(*, case_uuid: uuid.UUID, actor: Actor, reason: str) -> None:
         case.closed_at = None
         case.link_confirmed_at = None
         case.routing_due = clocks.routing_due(now)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _append_event(
             case,
             EventKind.LINK_UNDONE,

@@ -39,6 +39,7 @@ from cases.services.delivery import start_answer_window
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.routing import _transfer
 from config import clock
+from config.compiled import update
 from config.errors import HallError, NotFound
 from tenants.models import Agency
 
@@ -117,7 +118,7 @@ def _send_for_decision(
     here and handed off when the body is outside."""
     if reviewer.agency is None or reviewer.agency.pk == holder.pk:
         case.state = state
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _append_event(
             case,
             kind,
@@ -198,7 +199,7 @@ def answer_review(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: str
         case.reviewed_at = now
         # Art. 36: the re-review window runs from the opinion's delivery (cases.services.delivery).
         start_answer_window(case, answer="review_opinion", published=now)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         handler = Agency.objects.filter(code=case.replied_by).first()
         try:
             rereview_agency = _rereview_body(case, holder).name
@@ -285,7 +286,7 @@ def enter_review_result(
         case.review_text = text
         case.reviewed_at = _moment(decided_on)
         case.rereview_request_due = clocks.period_end(received, clocks.REREVIEW_REQUEST_DAYS)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _record_outside(
             case,
             holder,
@@ -340,7 +341,7 @@ def answer_rereview(*, case_uuid: uuid.UUID, actor: Actor, opinion: str, text: s
         case.rereview_opinion = opinion
         case.rereview_text = text
         case.rereviewed_at = case.closed_at = now
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         doc = _issue_document(
             case,
             kind="rereview_opinion",
@@ -384,7 +385,7 @@ def enter_rereview_result(
         case.rereview_text = text
         case.rereviewed_at = _moment(decided_on)
         case.closed_at = _now()
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _record_outside(
             case,
             holder,

@@ -43,6 +43,7 @@ from cases.services.core import (
 from cases.services.documents import _cn_date, _issue_document
 from cases.services.handling import _write_reply
 from cases.services.intake import _record_repeat
+from config.compiled import update
 from config.errors import Forbidden, HallError, NotFound
 from tenants.models import Agency
 
@@ -202,7 +203,7 @@ def forward_case(
         case.acceptance_due = clocks.acceptance_due(now)
         case.objection_due = clocks.objection_due(now)
         case.objection_ruled_at = None  # a new receipt: its clocks run from it (art. 23)
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         kind = EventKind.ASSIGNED if mode == RoutingMode.ASSIGN else EventKind.FORWARDED
         text = (
             _("信访局已将信访事项交办%(agency)s办理。")
@@ -330,7 +331,7 @@ def _merge_locked(case_uuid: uuid.UUID, actor: Actor, target_index: CaseIndex) -
         case.state = CaseState.MERGED
         case.merged_into = target_index.case_uuid
         case.routed_at = case.closed_at = now
-        case.save()
+        update(case)  # Django's UPDATE of the whole row, compiled once
         _append_event(
             case,
             EventKind.MERGED,

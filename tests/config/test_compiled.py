@@ -196,3 +196,171 @@ def test_an_inserted_row_reads_back_as_django_saved_it(agency_a):
     # The generated columns came back with the id, as Django's save sets them.
     again = CaseIndex.objects.get(pk=index.pk)
     assert again.submitted_on is not None and index.submitted_on == again.submitted_on
+
+
+# --- One row by a unique column ---------------------------------------------------------------------
+
+
+def _fields_of(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_fetch_gives_the_instance_djangos_get_gives(agency_a):
+    # The index row (a foreign key, generated columns), the case in its agency's schema (encrypted
+    # columns come back decrypted), the agency: every column as Django's own get reads it.
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    from cases.index.models import CaseIndex
+    from cases.models import Case
+    from config.compiled import fetch, insert
+    from tenants.models import Agency
+
+    case, index, _event = _filing_rows(agency_a)
+    with schema_context(agency_a.schema_name):
+        insert(case)
+        with transaction.atomic():
+            got = fetch(Case, for_update=True, pk=str(case.pk))  # a string, as a URL gives it
+        assert _fields_of(got) == _fields_of(Case.objects.get(pk=case.pk))
+        assert got.petitioner_phone == "13800138000" and not got._state.adding and got._state.db
+    insert(index)
+    with transaction.atomic():
+        locked = fetch(CaseIndex, for_update=True, case_uuid=index.case_uuid)
+    assert _fields_of(locked) == _fields_of(CaseIndex.objects.get(case_uuid=index.case_uuid))
+    assert locked.submitted_on is not None
+    assert _fields_of(fetch(Agency, pk=agency_a.pk)) == _fields_of(Agency.objects.get(pk=agency_a.pk))
+
+
+@pytest.mark.django_db
+def test_fetch_fails_as_get_does():
+    import uuid as uuidlib
+
+    from django.core.exceptions import ValidationError
+
+    from cases.index.models import CaseIndex
+    from config.compiled import fetch
+
+    with pytest.raises(CaseIndex.DoesNotExist):
+        fetch(CaseIndex, case_uuid=uuidlib.uuid4())
+    with pytest.raises(ValidationError):
+        fetch(CaseIndex, case_uuid="not-a-uuid")
+    # The unique column is the caller's promise; a column that is not gets get's own error.
+    User.objects.create_user(username="twin-1", email="t1@example.com", password="x", first_name="twin")
+    User.objects.create_user(username="twin-2", email="t2@example.com", password="x", first_name="twin")
+    with pytest.raises(User.MultipleObjectsReturned):
+        fetch(User, first_name="twin")
+
+
+def test_fetch_locks_what_it_reads_only_when_asked(agency_a):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.index.models import CaseIndex
+    from config.compiled import fetch, insert
+
+    _case, index, _event = _filing_rows(agency_a)
+    insert(index)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        fetch(CaseIndex, for_update=True, case_uuid=index.case_uuid)
+        fetch(CaseIndex, case_uuid=index.case_uuid)
+    locked, plain = (q["sql"] for q in captured.captured_queries if "caseindex" in q["sql"])
+    assert locked.endswith("FOR UPDATE") and "FOR UPDATE" not in plain
+    expected = CaseIndex.objects.select_for_update().filter(case_uuid=index.case_uuid)[:2]
+    assert locked.split(" FROM ")[0] == str(expected.values_list(*_fields_of(index)).query).split(" FROM ")[0]
+
+
+def test_a_signed_in_request_reads_its_user_with_the_compiled_statement(client, citizen, monkeypatch):
+    # The backend the session names reads the user through fetch; an inactive user is signed out.
+    from config import compiled
+
+    calls = []
+    real = compiled.fetch
+
+    def counting(model, **kwargs):
+        calls.append(model)
+        return real(model, **kwargs)
+
+    monkeypatch.setattr("accounts.backends.fetch", counting)
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    client.force_login(citizen, backend="accounts.backends.ModelBackend")
+    request.session = client.session
+    assert get_user(request) == citizen and calls == [User]
+    User.objects.filter(pk=citizen.pk).update(is_active=False)
+    assert not get_user(request).is_authenticated
+
+
+# --- Updates ----------------------------------------------------------------------------------------
+
+
+def test_update_writes_the_row_djangos_save_writes(agency_a, monkeypatch):
+    # Two equal cases, changed the same way (a state, an encrypted column, a column set to None,
+    # the auto_now moment): one saved by Django, one by the compiled UPDATE; they read back the same.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from cases.index.models import CaseIndex
+    from cases.models import Case
+    from config.compiled import fetch, insert, update
+
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    with schema_context(agency_a.schema_name):
+        ours, theirs = _filing_rows(agency_a)[0], _filing_rows(agency_a)[0]
+        theirs.tracking_number = "SMX-2026-900002"
+        for case in (ours, theirs):
+            case.acceptance_due = moment.date()
+            insert(case)
+        for case in (fetch(Case, pk=ours.pk), fetch(Case, pk=theirs.pk)):
+            case.state, case.petitioner_phone, case.acceptance_due = "accepted", "13900139000", None
+            case.accepted_at = moment
+            if case.pk == ours.pk:
+                with CaptureQueriesContext(connection) as captured:
+                    update(case)
+                assert [q["sql"][:6] for q in captured.captured_queries] == ["UPDATE"]
+            else:
+                case.save()
+        mine, django = (_fields_of(Case.objects.get(pk=pk)) for pk in (ours.pk, theirs.pk))
+    for name in ("id", "tracking_number"):
+        mine.pop(name), django.pop(name)
+    assert mine == django and mine["petitioner_phone"] == "13900139000" and mine["acceptance_due"] is None
+    # The index row: auto_now ``updated_at`` is set by pre_save, as in Django's save.
+    index = _filing_rows(agency_a)[1]
+    insert(index)
+    row = fetch(CaseIndex, pk=index.pk)
+    row.state, row.updated_at = "accepted", None
+    update(row)
+    stored = CaseIndex.objects.get(pk=index.pk)
+    assert stored.state == "accepted" and stored.updated_at == moment
+
+
+def test_update_leaves_to_django_what_it_does_not_cover(agency_a):
+    # A new row, a row deleted meanwhile (Django's save inserts it again), a model with a save signal.
+    from django.db.models.signals import pre_save
+
+    from cases.index.models import CaseIndex
+    from config.compiled import update
+
+    index = _filing_rows(agency_a)[1]
+    update(index)  # adding: Django's save inserts it
+    assert CaseIndex.objects.filter(pk=index.pk).exists()
+    CaseIndex.objects.filter(pk=index.pk).delete()
+    index.title = "重新写入"
+    update(index)
+    assert CaseIndex.objects.get(pk=index.pk).title == "重新写入"
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance.title)
+
+    pre_save.connect(listener, sender=CaseIndex)
+    try:
+        index.title = "有信号"
+        update(index)
+    finally:
+        pre_save.disconnect(listener, sender=CaseIndex)
+    assert seen == ["有信号"] and CaseIndex.objects.get(pk=index.pk).title == "有信号"

@@ -156,7 +156,7 @@ def test_a_session_that_names_no_surface_is_refused(agency_a, handler_a):
 
     legacy = SessionStore()
     legacy[SESSION_KEY] = str(handler_a.pk)
-    legacy[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    legacy[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]  # refused for its surface alone
     legacy[HASH_SESSION_KEY] = handler_a.get_session_auth_hash()
     legacy.save()
     workspace = HostClient("gaj.hall.localhost")
