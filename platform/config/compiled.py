@@ -156,7 +156,12 @@ def fetch(model: type[M], *, for_update: bool = False, **lookup: Any) -> M:
     prepared = column.get_prep_value(value)  # what ``filter`` does to it: "a-uuid-str" -> UUID
     if for_update and connection.get_autocommit():
         raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-    rows = _row_query(model, name, for_update, type(prepared)).rows(None, key=prepared)
+    # A str subclass (a SafeString) or a bool is looked up as its base type; None matches no row, as
+    # ``get(column=None)`` finds none on a unique column.
+    kind = next((kind for kind in _KEY_MARKERS if isinstance(prepared, kind)), None)
+    if kind is None and prepared is not None:
+        raise TypeError(f"fetch looks up {', '.join(k.__name__ for k in _KEY_MARKERS)}, not {prepared!r}")
+    rows = [] if kind is None else _row_query(model, name, for_update, kind).rows(None, key=prepared)
     if not rows:
         raise model.DoesNotExist(f"{meta.object_name} matching query does not exist.")  # type: ignore[attr-defined]
     if len(rows) > 1:

@@ -244,11 +244,18 @@ def test_fetch_fails_as_get_does():
         fetch(CaseIndex, case_uuid=uuidlib.uuid4())
     with pytest.raises(ValidationError):
         fetch(CaseIndex, case_uuid="not-a-uuid")
+    with pytest.raises(CaseIndex.DoesNotExist):  # None finds no row, without a statement of its own
+        fetch(CaseIndex, citizen_id=None)
+    with pytest.raises(TypeError, match="date"):  # a type no marker stands for: refused, never guessed
+        fetch(CaseIndex, submitted_on=date(2026, 1, 2))
     # The unique column is the caller's promise; a column that is not gets get's own error.
     User.objects.create_user(username="twin-1", email="t1@example.com", password="x", first_name="twin")
     User.objects.create_user(username="twin-2", email="t2@example.com", password="x", first_name="twin")
     with pytest.raises(User.MultipleObjectsReturned):
         fetch(User, first_name="twin")
+    from django.utils.safestring import mark_safe
+
+    assert fetch(User, username=mark_safe("twin-1")).email == "t1@example.com"  # a str subclass
 
 
 def test_fetch_locks_what_it_reads_only_when_asked(agency_a):
