@@ -161,7 +161,9 @@ class Kpi:
     label: str | Promise
     formula: str | Promise
     denominator: Q
-    numerator: Q | None = None  # rates
+    # A rate's numerator is its denominator and one more condition, ``met`` (done in time, rated,
+    # linked...): the numerator is never anything else, so it is declared as what it adds.
+    met: Q | None = None  # rates
     average: Combinable | None = None  # averages: an interval expression
     higher_is_better: bool = True
     # Whose KPI a case counts for: "case" (the responsible agency, as the module docstring says),
@@ -172,7 +174,12 @@ class Kpi:
 
     @property
     def is_rate(self) -> bool:
-        return self.numerator is not None
+        return self.met is not None
+
+    @property
+    def numerator(self) -> Q | None:
+        """The rows counted above the line: those of the denominator that meet ``met``."""
+        return None if self.met is None else self.denominator & self.met
 
 
 def timely_acceptance(period: Period, today: date) -> Kpi:
@@ -187,7 +194,7 @@ def timely_acceptance(period: Period, today: date) -> Kpi:
         _("及时受理率"),
         _("按期告知受理与否的件数 ÷ 告知期限在本期内到期的件数"),
         denominator=decided | overdue,
-        numerator=decided & _met("first_decided_on", "first_acceptance_due"),
+        met=_met("first_decided_on", "first_acceptance_due"),
     )
 
 
@@ -207,7 +214,7 @@ def on_time_completion(period: Period, today: date) -> Kpi:
         _("按期办结率"),
         _("在办理期限内书面答复的件数 ÷ 办理期限在本期内到期或在本期内答复的已受理件数"),
         denominator=replied | overdue,
-        numerator=replied & _met("first_replied_on", "first_handling_due"),
+        met=_met("first_replied_on", "first_handling_due"),
     )
 
 
@@ -219,7 +226,7 @@ def participation(period: Period, today: date) -> Kpi:
         _("参评率"),
         _("已评价件数 ÷ 本期内答复的件数"),
         denominator=denominator,
-        numerator=denominator & ~Q(first_satisfaction=""),
+        met=~Q(first_satisfaction=""),
     )
 
 
@@ -232,7 +239,7 @@ def satisfaction(period: Period, today: date) -> Kpi:
         _("满意率"),
         _("（满意 + 基本满意）件数 ÷ 本期内答复且已评价的件数"),
         denominator=denominator,
-        numerator=denominator & Q(first_satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
+        met=Q(first_satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY]),
     )
 
 
@@ -244,7 +251,7 @@ def repeat_petition(period: Period, today: date) -> Kpi:
         _("重复信访率"),
         _("重复信访（已关联原件）件数 ÷ 本期内收到的信访件数"),
         denominator=denominator,
-        numerator=denominator & Q(linked_to__isnull=False),
+        met=Q(linked_to__isnull=False),
         higher_is_better=False,
     )
 
@@ -286,28 +293,28 @@ def report_timeliness(period: Period, today: date) -> Kpi:
         _("办结报告按时率"),
         _("在交办期限内报送办结报告的件数 ÷ 交办期限在本期内到期的件数"),
         denominator=denominator,
-        numerator=denominator & _met("report_submitted_on", "report_due"),
+        met=_met("report_submitted_on", "report_due"),
     )
 
 
 def _timely(done_on: str, due: str, period: Period, today: date) -> tuple[Q, Q]:
-    """(denominator, numerator) of a "done by its deadline" rate: the deadline in the period and
-    (done, or the deadline passed); done on or before it."""
+    """(denominator, met) of a "done by its deadline" rate: the deadline in the period and (done, or
+    the deadline passed); done on or before it."""
     denominator = _on_in(due, period) & (Q(**{f"{done_on}__isnull": False}) | Q(**{f"{due}__lt": today}))
-    return denominator, denominator & _met(done_on, due)
+    return denominator, _met(done_on, due)
 
 
 def timely_routing(period: Period, today: date) -> Kpi:
     """及时转送率 (及时交办率) = #{routed on or before routing_due} ÷ #{routing_due in the period and
     (routed or routing_due < today)}: the bureau's own 15 days (信访工作条例 art. 22). Definition 8;
     every case counts for the bureau, whoever holds it now."""
-    denominator, numerator = _timely("routed_on", "routing_due", period, today)
+    denominator, met = _timely("routed_on", "routing_due", period, today)
     return Kpi(
         "timely_routing",
         _("及时转送率"),
         _("信访局在15日内转送、交办或处理的件数 ÷ 分流期限在本期内到期的件数"),
         denominator=denominator,
-        numerator=numerator,
+        met=met,
         responsible="bureau",
     )
 
@@ -315,13 +322,13 @@ def timely_routing(period: Period, today: date) -> Kpi:
 def timely_review(period: Period, today: date) -> Kpi:
     """复查按期率 = #{review opinion on or before review_due} ÷ #{review_due in the period and (opinion
     given or review_due < today)} (art. 35). Definition 9; for the body holding the case (the reviewer)."""
-    denominator, numerator = _timely("reviewed_on", "review_due", period, today)
+    denominator, met = _timely("reviewed_on", "review_due", period, today)
     return Kpi(
         "timely_review",
         _("复查按期率"),
         _("在30日内出具复查意见的件数 ÷ 复查期限在本期内到期的件数"),
         denominator=denominator,
-        numerator=numerator,
+        met=met,
         responsible="holder",
     )
 
@@ -330,13 +337,13 @@ def timely_rereview(period: Period, today: date) -> Kpi:
     """复核按期率 = #{re-review opinion on or before rereview_due} ÷ #{rereview_due in the period and
     (opinion given or rereview_due < today)} (art. 36; hearing days already in rereview_due).
     Definition 10; for the body holding the case."""
-    denominator, numerator = _timely("rereviewed_on", "rereview_due", period, today)
+    denominator, met = _timely("rereviewed_on", "rereview_due", period, today)
     return Kpi(
         "timely_rereview",
         _("复核按期率"),
         _("在30日内出具复核意见的件数 ÷ 复核期限在本期内到期的件数"),
         denominator=denominator,
-        numerator=numerator,
+        met=met,
         responsible="holder",
     )
 
@@ -345,13 +352,13 @@ def timely_supervision_answer(period: Period, today: date) -> Kpi:
     """督办反馈及时率 = #{催办/督办单 answered on or before answer_due} ÷ #{answer_due in the period and
     (answered or answer_due < today)}, over the supervision items addressed to the agency.
     Definition 12."""
-    denominator, numerator = _timely("answered_on", "answer_due", period, today)
+    denominator, met = _timely("answered_on", "answer_due", period, today)
     return Kpi(
         "timely_supervision_answer",
         _("督办反馈及时率"),
         _("按期反馈的催办、督办件数 ÷ 反馈期限在本期内到期的催办、督办件数"),
         denominator=denominator,
-        numerator=numerator,
+        met=met,
         responsible="holder",
         source="supervision",
     )
@@ -582,16 +589,19 @@ def _grouped(on_index: list[Kpi], period: Period):
     """The aggregate over the index: every KPI's counts (and interval sums) per (responsible agency,
     holder), over the rows that can count in the period.
 
-    A rate is one aggregate, ``SUM(CASE WHEN denominator THEN CASE WHEN numerator THEN _PACKED + 1
-    ELSE 1 END END)``, not a COUNT per condition: each row tests the denominator once and the
-    numerator only when it is in the denominator (every numerator is its denominator and one more
-    condition, ``kpis``), where two FILTERs tested the denominator twice on every row (at 1,000
-    agencies the year is ~132,000 rows, and testing them is most of the table's time).
+    A rate is one aggregate, ``SUM(CASE WHEN denominator THEN CASE WHEN met THEN _PACKED + 1 ELSE 1
+    END END)``, not a COUNT per condition: each row tests the denominator once, and only a row in the
+    denominator tests ``met``, the one condition its numerator adds (``Kpi.met``), where two FILTERs
+    tested the denominator twice on every row (at 1,000 agencies the year is ~132,000 rows, and
+    testing them is most of the table's time).
     """
     aggregates: dict[str, object] = {}
     for kpi in on_index:
         if kpi.is_rate:
-            both = Case(When(kpi.numerator, then=Value(_PACKED + 1)), default=Value(1))
+            # Only the rows of the denominator reach the inner CASE, so it tests ``met`` alone: the
+            # whole numerator tested the denominator's conditions a second time on each of them
+            # (the year's statement at 1,000 agencies, p50 ~119 -> ~109 ms, measured interleaved).
+            both = Case(When(kpi.met, then=Value(_PACKED + 1)), default=Value(1))
             aggregates[f"{kpi.key}__dn"] = Sum(
                 Case(When(kpi.denominator, then=both), output_field=IntegerField()),
                 output_field=BigIntegerField(),

@@ -208,3 +208,22 @@ def test_a_period_without_rows_gives_every_agency_undefined_figures(one_date_in_
     for row in rows:
         for value in row.values.values():
             assert (value.denominator, value.value) == (0, None)
+
+
+def test_a_rates_aggregate_tests_its_denominator_once_and_then_only_what_its_numerator_adds(db):
+    """The numerator is the denominator and ``met`` (Kpi.numerator); the aggregate's inner CASE is
+    reached only by the rows of the denominator, so it must test ``met`` alone: the whole numerator
+    there tested every row's denominator twice. Read off the values the aggregate binds: the
+    denominator's (the period's days, today) once, ``met``'s, and the packed sum's two."""
+    rates = [kpi for kpi in _index_kpis() if kpi.is_rate]
+    assert len(rates) >= 8
+    for kpi in rates:
+        assert kpi.numerator is not None and kpi.met is not None
+        aggregate_sql, aggregate_params = kpis._grouped([kpi], MAY).query.sql_with_params()
+        in_select = aggregate_params[: aggregate_sql.split(" FROM ", 1)[0].count("%s")]
+        expected = [*_bound(kpi.denominator), *_bound(kpi.met), kpis._PACKED + 1, 1]
+        assert sorted(map(str, in_select)) == sorted(map(str, expected)), kpi.key
+
+
+def _bound(condition: Q) -> list:
+    return list(CaseIndex.objects.filter(condition).query.sql_with_params()[1])
