@@ -289,21 +289,34 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer within 60 s: " + LOG.read().decode()[-2000:])
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every live process in the process group ``pgid`` (gunicorn's master and
-    workers): the hall's own cost per filing, which a busy machine slows down but hardly changes."""
+def _cpu_seconds(wanted) -> float:
+    """User + system CPU of every live process for which ``wanted(name, process group)`` holds."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+        fields = rest.split()  # after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+        if wanted(name, int(fields[2])):
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the process group ``pgid`` (gunicorn's master and
+    workers): the hall's own cost per filing, which a busy machine slows down but hardly changes."""
+    return _cpu_seconds(lambda _name, group: group == pgid)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of this machine's PostgreSQL processes (the server the benchmark uses is local: the
+    embedded one or 127.0.0.1): the database's share of each filing, its backends and its WAL writer
+    alike. Another database's work in the same moments would count too; the run's is the only load."""
+    return _cpu_seconds(lambda name, _group: name == "postgres")
 
 
 def settle(pgid: int, timeout: float = 60) -> None:
@@ -327,6 +340,9 @@ class Load:
         self.lock = threading.Lock()
         self.results: list[tuple[int, float, bool, str]] = []
         self.counter = 0
+        # What went wrong with the requests that got no answer (status 0), by exception: a connection
+        # the server closed while idle (keep-alive) reads as RemoteDisconnected or a broken pipe.
+        self.failures: dict[str, int] = {}
 
     def _next(self) -> int:
         with self.lock:
@@ -354,7 +370,9 @@ class Load:
                 conn.close()
                 conn = None
             return conn, (response.status, 0.0, retry, found)
-        except (OSError, http.client.HTTPException, ValueError):
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            with self.lock:
+                self.failures[type(error).__name__] = self.failures.get(type(error).__name__, 0) + 1
             if conn is not None:
                 conn.close()
             return None, (0, 0.0, False, "")
@@ -475,9 +493,13 @@ def main() -> None:
         load = Load(port, sessions)
         load.closed_loop(8, 3)  # warm every worker
         load.results.clear()
-        cpu_before = group_cpu_seconds(proc.pid)
+        cpu_before, db_before = group_cpu_seconds(proc.pid), postgres_cpu_seconds()
+        here_before = time.process_time()
         wall = load.closed_loop(args.clients, args.seconds)
-        cpu_per_filing = (group_cpu_seconds(proc.pid) - cpu_before) / max(1, len(load.results))
+        filings = max(1, len(load.results))
+        cpu_per_filing = (group_cpu_seconds(proc.pid) - cpu_before) / filings
+        db_per_filing = (postgres_cpu_seconds() - db_before) / filings
+        client_per_filing = (time.process_time() - here_before) / filings
         peak = summarize(f"peak, {args.clients} closed-loop clients", load.results, wall)
         peak_rate = peak["ok"] / wall
 
@@ -512,6 +534,17 @@ def main() -> None:
     errors = sum(v for k, v in peak["statuses"].items() if k != 201)
     print(f"peak: {peak_rate:.1f} filings/s (target >= 150), errors {errors}")
     print(f"gunicorn CPU per request at the peak: {cpu_per_filing * 1000:.2f} ms (master and workers)")
+    # The ceiling the machine's cores set: every filing costs the hall's CPU, the database's and the
+    # load generator's (all on this machine); a peak near it is bound by CPU, not by waiting.
+    total = cpu_per_filing + db_per_filing + client_per_filing
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU per filing at the peak: gunicorn {cpu_per_filing * 1000:.1f} + PostgreSQL "
+        f"{db_per_filing * 1000:.1f} + load generator {client_per_filing * 1000:.1f} "
+        f"= {total * 1000:.1f} ms; "
+        f"{cores} cores allow at most {cores / total:.0f} filings/s at that cost "
+        f"(150/s needs <= {cores / 150 * 1000:.1f} ms)"
+    )
     print(
         f"at {args.rate:.0f}/s offered: p99 {fixed['p99'] * 1000:.0f} ms (target < 200 ms), "
         f"{fixed['ok'] / args.seconds:.1f} filings/s stored over the {args.seconds:.0f} s offered"
@@ -521,6 +554,7 @@ def main() -> None:
         f"{shed} answered 503 with Retry-After, "
         f"{len(acknowledged)} acknowledged, {len(stored)} of them stored"
     )
+    print(f"requests without an answer (status 0), by error: {load.failures or 'none'}")
     print(
         f"pgbench, the same writes, 8 clients: {tps:.0f} tps; hall / database = {peak_rate / tps:.2f}"
         if tps

@@ -22,6 +22,13 @@ os.environ.setdefault("HALL_ADMISSION_QUEUE", str(max(0, threads - int(os.enviro
 # Redis and broker connections on first use.
 preload_app = True
 timeout = 60
+# How long an idle keep-alive connection stays open. Longer than nginx keeps its idle connections to
+# us (``keepalive_timeout`` in infra/nginx.conf's upstream, 60 s), so that nginx always closes one
+# first: with gunicorn's default of 2 s it closed connections nginx was about to reuse, and a POST
+# sent on one at that moment fails (nginx does not resend a non-idempotent request: a 502 for the
+# petitioner; the intake benchmark's clients saw it at 100 filings/s offered). An idle connection
+# holds no thread (gthread keeps it in its poller).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 graceful_timeout = 30
 max_requests = 10000
 max_requests_jitter = 1000

@@ -117,3 +117,36 @@ def test_a_client_slow_to_send_its_request_is_not_counted_as_queued(gunicorn):
         early.close()
     assert status_line.startswith(b"HTTP/1.1 "), status_line
     assert status_line.split(b" ")[1] != b"503", status_line
+
+
+def test_an_idle_keep_alive_connection_outlives_nginxs_so_a_post_on_it_is_never_cut(gunicorn):
+    """nginx keeps idle connections to gunicorn open (infra/nginx.conf, upstream keepalive) and reuses
+    them; if gunicorn closed one first, a POST nginx sent on it at that moment would be lost (nginx
+    does not resend a non-idempotent request: a 502). So gunicorn's keepalive is longer than nginx's
+    keepalive_timeout, and a connection idle for longer than gunicorn's old 2 s still serves."""
+    conn = http.client.HTTPConnection("127.0.0.1", gunicorn, timeout=30)
+    try:
+        for pause in (0, 3):
+            time.sleep(pause)
+            conn.request("GET", "/healthz", headers={"Host": settings.HALL_DOMAIN})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            assert (response.getheader("Connection") or "").lower() != "close"
+    finally:
+        conn.close()
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_nginx_does(monkeypatch):
+    import re
+
+    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    for name in ("HALL_ADMISSION_SLOTS", "HALL_ADMISSION_QUEUE"):  # set by the file unless set: kept apart
+        monkeypatch.setenv(name, os.environ.get(name, "3"))
+    config: dict = {}
+    exec((ROOT / "infra" / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own settings file
+    upstream = re.search(r"upstream hall_app \{(.*?)\}", (ROOT / "infra" / "nginx.conf").read_text(), re.S)
+    assert upstream is not None and re.search(r"^\s*keepalive \d+;", upstream.group(1), re.M)
+    nginx_idle = re.search(r"^\s*keepalive_timeout (\d+)s;", upstream.group(1), re.M)
+    assert nginx_idle is not None, "nginx's upstream keepalive_timeout must be explicit (its default is 60 s)"
+    assert config["keepalive"] > int(nginx_idle.group(1))
