@@ -538,6 +538,8 @@ def main() -> None:
     # load generator's (all on this machine); a peak near it is bound by CPU, not by waiting.
     total = cpu_per_filing + db_per_filing + client_per_filing
     cores = os.cpu_count() or 1
+    if not db_per_filing:
+        print("PostgreSQL's CPU not seen: its server is not on this machine, the ceiling below leaves it out")
     print(
         f"CPU per filing at the peak: gunicorn {cpu_per_filing * 1000:.1f} + PostgreSQL "
         f"{db_per_filing * 1000:.1f} + load generator {client_per_filing * 1000:.1f} "
@@ -554,7 +556,7 @@ def main() -> None:
         f"{shed} answered 503 with Retry-After, "
         f"{len(acknowledged)} acknowledged, {len(stored)} of them stored"
     )
-    print(f"requests without an answer (status 0), by error: {load.failures or 'none'}")
+    print(f"requests without an answer (status 0) over the run, by error: {load.failures or 'none'}")
     print(
         f"pgbench, the same writes, 8 clients: {tps:.0f} tps; hall / database = {peak_rate / tps:.2f}"
         if tps
