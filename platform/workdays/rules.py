@@ -137,14 +137,19 @@ _memo: tuple[str, WorkCalendar] | None = None
 _checked = threading.local()
 
 
-def _transaction_key() -> tuple[int, int, int, int] | None:
+def _transaction_key() -> tuple[int, int, int, object] | None:
+    """Which atomic block this is: the connection, its transaction, the depth and the block itself.
+
+    The block object, not its id(): a block that ended is freed, and the next one is often made at
+    the same address, so by id a new block looked like the one already checked and skipped the token
+    check. Kept in ``_checked``, the last block checked stays alive and is compared by identity."""
     from django.db import connection
 
     serial = getattr(connection, "transaction_serial", None)
     if serial is None or not connection.in_atomic_block:
         return None
     blocks = connection.atomic_blocks
-    return (id(connection), serial, len(blocks), id(blocks[-1]))
+    return (id(connection), serial, len(blocks), blocks[-1])
 
 
 def _token_of(_shape, _markers):

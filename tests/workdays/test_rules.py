@@ -248,3 +248,17 @@ def test_a_rolled_back_edit_does_not_linger_in_memory():
         assert not rules.is_working_day(monday)  # cached under the new, uncommitted token
         raise RuntimeError("roll back")
     assert rules.is_working_day(monday)
+
+
+def test_blocks_one_after_the_other_are_told_apart_even_at_the_same_address():
+    """The per-block token check is keyed by the block itself: a block that ended is freed and the
+    next one is often made at the same address, and keyed by its id() the new block looked like the
+    one already checked, so an edit committed in between went unseen (the version-token test above
+    failed so, now and then)."""
+    keys = []
+    with transaction.atomic():
+        for _ in range(20):
+            with transaction.atomic():
+                keys.append(rules._transaction_key())
+    assert None not in keys
+    assert all(a != b for a, b in zip(keys, keys[1:], strict=False))
